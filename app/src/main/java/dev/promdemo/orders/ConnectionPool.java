@@ -51,7 +51,12 @@ final class ConnectionPool implements JdbcConnectionPool, AutoCloseable {
         // Start even if the database is down: readiness says DOWN and requests get 503 until it is back.
         hikari.setInitializationFailTimeout(-1);
         hikari.addDataSourceProperty("connectTimeout", String.valueOf(connectionTimeout.toMillis()));
-        hikari.addDataSourceProperty("socketTimeout", String.valueOf(statementTimeout.toMillis()));
+        // A statement waiting on a row lock is the usual "slow database": the server ends the wait itself after the
+        // statement timeout (error 1205, connection intact). The socket timeout, one second later, is the backstop
+        // for a host that stops answering; it costs a broken connection, which the pool replaces.
+        long lockWaitSeconds = Math.max(1, (statementTimeout.toMillis() + 999) / 1000);
+        hikari.setConnectionInitSql("SET SESSION innodb_lock_wait_timeout = " + lockWaitSeconds);
+        hikari.addDataSourceProperty("socketTimeout", String.valueOf(statementTimeout.toMillis() + 1000));
         hikari.addDataSourceProperty("cachePrepStmts", "true");
         hikari.addDataSourceProperty("prepStmtCacheSize", "64");
         hikari.addDataSourceProperty("useServerPrepStmts", "false");
