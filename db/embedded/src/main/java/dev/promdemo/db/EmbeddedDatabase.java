@@ -52,6 +52,12 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 Files.createDirectories(options.dataDir());
                 config.setDataDir(options.dataDir().toFile());
                 config.setBaseDir(options.dataDir().resolveSibling(options.dataDir().getFileName() + "-base").toFile());
+                // Per-server socket and temp dir: the defaults are named by port only, and the local stack and
+                // tests may run servers on the same port on different loopback addresses.
+                Path tmp = Files.createDirectories(options.dataDir().resolveSibling(options.dataDir().getFileName()
+                                                                                     + "-tmp"));
+                config.setSocket(tmp.resolve("mysqld.sock").toString());
+                config.setTmpDir(tmp.toString());
             }
             config.addArg("--bind-address=" + options.host());
             // Accounts match by address, as on the AWS host; no DNS look-ups on connect.

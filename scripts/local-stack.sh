@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# scripts/local-stack.sh: the demo's roles as processes on one machine, each on its own loopback address.
+# Commands: up [--detach] [--stage NAME [loadtest options]], status, down. Called by ./demo.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
+
+STATE=${LOCAL_STACK_DIR:-$ROOT/.local-stack}
+LOGS=$STATE/logs
+PIDS=$STATE/pids
+
+# The roles' addresses and ports (docs/architecture.md): the same ports as on AWS.
+API_HOST=127.0.1.1
+DB_HOST=127.0.1.2
+LOADGEN_HOST=127.0.1.4
+DB_PORT=3306
+API_PORT=5000
+ADMIN_PORT=8000
+
+# Local-only credentials for the embedded database; AWS reads real ones from SSM Parameter Store.
+DB_NAME=orders
+DB_USER=orders
+DB_PASSWORD=orders-local
+EXPORTER_USER=exporter
+EXPORTER_PASSWORD=exporter-local
+
+API_JAR=$ROOT/app/target/order-api.jar
+DB_JAR=$ROOT/db/embedded/target/embedded-db.jar
+LOADTEST_JAR=$ROOT/loadtest/target/loadtest.jar
+
+usage() {
+  cat <<'TXT'
+usage: scripts/local-stack.sh up [--detach] [--stage NAME [loadtest options...]]
+       scripts/local-stack.sh status
+       scripts/local-stack.sh down
+TXT
+}
+
+# Builds the jars when they are missing or older than their sources.
+build_if_needed() {
+  local jar stale=0 jars=("$API_JAR" "$DB_JAR")
+  [ -f "$ROOT/loadtest/pom.xml" ] && jars+=("$LOADTEST_JAR")
+  for jar in "${jars[@]}"; do
+    if [ ! -f "$jar" ]; then
+      stale=1
+    fi
+  done
+  if [ "$stale" -eq 0 ] && [ -n "$(find "$ROOT/app/src" "$ROOT/db" "$ROOT/pom.xml" \
+    -newer "$API_JAR" -type f -not -path "*/target/*" -print -quit 2>/dev/null)" ]; then
+    stale=1
+  fi
+  if [ "$stale" -eq 1 ]; then
+    echo "Building the jars (the first build downloads dependencies and takes a few minutes)..."
+    (cd "$ROOT" && ./mvnw -B -q -DskipTests package)
+  fi
+}
+
+running() {
+  local pidfile=$PIDS/$1.pid
+  [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null
+}
+
+# start NAME COMMAND...: runs a role's process in the background, its output in $LOGS/NAME.log.
+start() {
+  local name=$1
+  shift
+  if running "$name"; then
+    echo "  $name is already running (pid $(cat "$PIDS/$name.pid"))"
+    return 0
+  fi
+  "$@" >"$LOGS/$name.log" 2>&1 &
+  echo $! >"$PIDS/$name.pid"
+}
+
+stop_all() {
+  local pidfile pid name
+  for pidfile in "$PIDS"/*.pid; do
+    [ -f "$pidfile" ] || continue
+    name=$(basename "$pidfile" .pid)
+    pid=$(cat "$pidfile")
+    if kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" 2>/dev/null || true
+      for _ in $(seq 100); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+      done
+      kill -9 "$pid" 2>/dev/null || true
+      echo "  stopped $name"
+    fi
+    rm -f "$pidfile"
+  done
+}
+
+wait_log() {
+  local name=$1 pattern=$2 seconds=$3 i
+  for ((i = 0; i < seconds * 10; i++)); do
+    grep -q "$pattern" "$LOGS/$name.log" 2>/dev/null && return 0
+    running "$name" || break
+    sleep 0.1
+  done
+  echo "$name did not start; the end of $LOGS/$name.log:" >&2
+  tail -20 "$LOGS/$name.log" >&2
+  return 1
+}
+
+wait_http() {
+  local url=$1 seconds=$2 i
+  for ((i = 0; i < seconds * 10; i++)); do
+    curl -fs -o /dev/null "$url" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+start_db() {
+  start db java -jar "$DB_JAR" --host "$DB_HOST" --port "$DB_PORT" --data-dir "$STATE/data/db" \
+    --database "$DB_NAME" --app-user "$DB_USER" --app-password "$DB_PASSWORD" \
+    --exporter-user "$EXPORTER_USER" --exporter-password "$EXPORTER_PASSWORD"
+  wait_log db "embedded-db ready" 120
+}
+
+# The API's settings as environment variables (app/README.md); `env` execs java, so the pidfile holds the JVM.
+API_ENV=(DB_URL="jdbc:mysql://$DB_HOST:$DB_PORT/$DB_NAME" DB_USER="$DB_USER" DB_PASSWORD="$DB_PASSWORD"
+  SERVER_HOST="$API_HOST" SERVER_PORT="$API_PORT" SERVER_SOCKETS_0_HOST="$API_HOST" SERVER_SOCKETS_0_PORT="$ADMIN_PORT")
+
+start_api() {
+  # Migrations are their own step, as on AWS (order-api-migrate.service); a no-op once applied.
+  env "${API_ENV[@]}" java -jar "$API_JAR" migrate --seed >"$LOGS/migrate.log" 2>&1 ||
+    { tail -20 "$LOGS/migrate.log" >&2; return 1; }
+  start api env "${API_ENV[@]}" java -Xmx256m -jar "$API_JAR"
+  wait_http "http://$API_HOST:$ADMIN_PORT/health/ready" 60 ||
+    { echo "the API did not become ready; see $LOGS/api.log" >&2; return 1; }
+}
+
+print_endpoints() {
+  cat <<TXT
+
+The local stack is up (logs in $LOGS):
+  API          http://$API_HOST:$API_PORT/api/order/1      POST http://$API_HOST:$API_PORT/api/order
+  API admin    http://$API_HOST:$ADMIN_PORT/metrics  http://$API_HOST:$ADMIN_PORT/health/ready
+  database     mysql://$DB_HOST:$DB_PORT/$DB_NAME (user $DB_USER, password $DB_PASSWORD)
+TXT
+}
+
+run_stage() {
+  local stage=$1
+  shift
+  echo
+  echo "Running load stage '$stage' against http://$API_HOST:$API_PORT ..."
+  java -jar "$LOADTEST_JAR" --stage "$stage" --target "http://$API_HOST:$API_PORT" \
+    --metrics-host "$LOADGEN_HOST" --out "$STATE/results/$(date -u +%Y%m%dT%H%M%SZ)-$stage" "$@"
+}
+
+cmd_up() {
+  local detach=0 stage="" stage_args=()
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --detach) detach=1 ;;
+      --stage)
+        stage=${2:?--stage needs a name}
+        shift
+        stage_args=("${@:2}")
+        break
+        ;;
+      *) usage >&2; exit 2 ;;
+    esac
+    shift
+  done
+  use_jdk
+  mkdir -p "$LOGS" "$PIDS" "$STATE/data"
+  build_if_needed
+  if [ "$detach" -eq 0 ]; then
+    # In the foreground, Ctrl-C or the end of this script stops everything it started.
+    trap 'echo; echo "Stopping the local stack..."; stop_all' EXIT
+    trap 'exit 130' INT TERM
+  fi
+  echo "Starting the database on $DB_HOST:$DB_PORT..."
+  start_db
+  echo "Migrating and starting the API on $API_HOST:$API_PORT..."
+  start_api
+  print_endpoints
+  local status=0
+  if [ -n "$stage" ]; then
+    run_stage "$stage" "${stage_args[@]}" || status=$?
+    echo "Load stage '$stage' finished with exit code $status."
+  fi
+  if [ "$detach" -eq 1 ]; then
+    echo "Running in the background: './demo status' shows it, './demo down' stops it."
+    return "$status"
+  fi
+  echo "Press Ctrl-C to stop."
+  while true; do
+    sleep 1 &
+    wait $! || true
+    for name in db api; do
+      running "$name" || { echo "$name exited; see $LOGS/$name.log" >&2; exit 1; }
+    done
+  done
+}
+
+cmd_status() {
+  local pidfile name any=0
+  for pidfile in "$PIDS"/*.pid; do
+    [ -f "$pidfile" ] || continue
+    any=1
+    name=$(basename "$pidfile" .pid)
+    if running "$name"; then
+      echo "$name: running (pid $(cat "$pidfile"))"
+    else
+      echo "$name: stopped"
+    fi
+  done
+  [ "$any" -eq 1 ] || echo "the local stack is not running"
+}
+
+case ${1:-} in
+  up) shift; cmd_up "$@" ;;
+  status) cmd_status ;;
+  down) stop_all ;;
+  *) usage >&2; exit 2 ;;
+esac
