@@ -19,8 +19,8 @@ variable "project" {
   default     = "prometheus-demo"
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.project))
-    error_message = "The project must be 3 to 32 characters of lower-case letters, digits and hyphens, starting with a letter."
+    condition     = can(regex("^[a-z][a-z0-9-]{1,18}[a-z0-9]$", var.project))
+    error_message = "The project must be 3 to 20 characters of lower-case letters, digits and hyphens, starting with a letter (IAM name prefixes allow 38 characters in all)."
   }
 }
 
