@@ -93,6 +93,11 @@ async function securityRules(mod, vars, problems) {
   for (const block of mod.blocks.filter((b) => b.kind === 'resource')) {
     if (block.type === 'aws_security_group_rule' || (block.type === 'aws_security_group' && (block.body.ingress || block.body.egress))) {
       problems.push(`${block.type}.${block.name}: use aws_vpc_security_group_ingress_rule / _egress_rule resources, not inline rules or aws_security_group_rule`);
+      const inline = [...[].concat(block.body.ingress ?? []), ...(block.body.type === 'ingress' ? [block.body] : [])];
+      for (const rule of inline) {
+        const open = WORLD.filter((w) => JSON.stringify(rule).includes(`"${w}"`));
+        if (open.length) problems.push(`${block.type}.${block.name}: ingress open to the internet (${open.join(', ')}) on port ${rule.from_port}`);
+      }
       continue;
     }
     const direction = { aws_vpc_security_group_ingress_rule: 'ingress', aws_vpc_security_group_egress_rule: 'egress' }[block.type];
@@ -349,7 +354,7 @@ async function checkPolicy(mod) {
       problems.push(`${step.name}: could not evaluate the configuration: ${err.message}`);
     }
   }
-  return problems;
+  return [...new Set(problems)];
 }
 
 module.exports = { checkPolicy };

@@ -7,6 +7,7 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
+const hcl = require('@cdktn/hcl2json');
 const { expressions, interpolations, stripStrings, references, forVariables, evaluate } = require('./expr');
 
 const SCHEMA = require('../schema/providers.json');
@@ -249,8 +250,28 @@ function templateVariables(template) {
   return names;
 }
 
+// terraform.tfvars.example must only set declared variables, so copying it never fails.
+async function checkExampleValues(mod, problems) {
+  const file = path.join(mod.dir, 'terraform.tfvars.example');
+  if (!fs.existsSync(file)) return;
+  let values;
+  try {
+    values = await hcl.parse('terraform.tfvars.example', fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    problems.push(`terraform.tfvars.example: ${err.message}`);
+    return;
+  }
+  for (const name of Object.keys(values)) {
+    if (!Object.hasOwn(mod.variables, name)) problems.push(`terraform.tfvars.example: sets undeclared variable "${name}"${suggest(name, Object.keys(mod.variables))}`);
+  }
+  for (const [name, v] of Object.entries(mod.variables)) {
+    if (!Object.hasOwn(v, 'default') && !Object.hasOwn(values, name)) problems.push(`terraform.tfvars.example: required variable "${name}" is missing`);
+  }
+}
+
 async function checkSchema(mod) {
   const problems = [];
+  await checkExampleValues(mod, problems);
   const seen = new Set();
   for (const block of mod.blocks) {
     const where = label(block);
