@@ -24,7 +24,27 @@ async function loadModule(dir) {
     }
     collect(mod, file, json);
   }
+  await parseTemplates(mod);
   return mod;
+}
+
+// templates/*.tftpl are HCL templates (the syntax of a heredoc's body): parse each as one, so an unclosed
+// %{ for } or ${ fails here and not at plan time.
+async function parseTemplates(mod) {
+  const dir = path.join(mod.dir, 'templates');
+  if (!fs.existsSync(dir)) return;
+  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.tftpl')).sort()) {
+    const text = fs.readFileSync(path.join(dir, file), 'utf8');
+    const marker = 'END_OF_TEMPLATE_9F2C';
+    try {
+      await hcl.parse(`templates/${file}`, `template = <<${marker}\n${text}${text.endsWith('\n') ? '' : '\n'}${marker}\n`);
+    } catch (err) {
+      // Line numbers are one off: the heredoc opener is line 1.
+      const message = String(err.message ?? err).replace(/^parse config: \[?|\]$/g, '');
+      const shift = (n) => String(Number(n) - 1);
+      mod.errors.push(message.replace(/(templates\/[^:\s]+:)(\d+)(,\d+-)(?:(\d+),)?/g, (m, name, line, mid, end) => `${name}${shift(line)}${mid}${end ? `${shift(end)},` : ''}`));
+    }
+  }
 }
 
 function collect(mod, file, json) {

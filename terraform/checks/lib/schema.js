@@ -148,7 +148,7 @@ async function checkReferences(mod, block, problems) {
       } else if (root === 'local') {
         if (!Object.hasOwn(mod.locals, a)) problems.push(`${where}.${at}: reference to undeclared local.${a}${suggest(a, Object.keys(mod.locals))}`);
       } else if (root === 'each') {
-        if (!hasForEach && !(block.kind === 'locals')) problems.push(`${where}.${at}: each.${a} used in a block without for_each`);
+        if (!hasForEach) problems.push(`${where}.${at}: each.${a} used in a block without for_each`);
       } else if (root === 'count') {
         if (!hasCount) problems.push(`${where}.${at}: count.${a} used in a block without count`);
       } else if (['path', 'terraform', 'self'].includes(root)) {

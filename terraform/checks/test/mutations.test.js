@@ -42,7 +42,9 @@ const MUTATIONS = [
   ['syntax error: missing closing brace', 'parse', 'instances.tf', 'tags = { Role = "db", Name = "${var.project}-db-1" }', 'tags = { Role = "db", Name = "${var.project}-db-1"', /instances\.tf:\d+,\d+-\d+: /],
   ['syntax error: duplicate argument', 'parse', 'security-groups.tf', '  ip_protocol                  = "tcp"\n', '  ip_protocol                  = "tcp"\n  ip_protocol                  = "udp"\n', /Attribute redefined/],
   ['syntax error: unterminated string', 'parse', 'outputs.tf', 'value       = "http://${aws_instance.monitor.public_ip}:3000"', 'value       = "http://${aws_instance.monitor.public_ip}:3000', /outputs\.tf:\d+/],
+  ['syntax error in a template', 'parse', 'templates/cloud-init.yaml.tftpl', '%{ endfor ~}\n', '', /templates\/cloud-init\.yaml\.tftpl:\d+,\d+-\d+: Unexpected end of template; The for directive at templates\/cloud-init\.yaml\.tftpl:9,/],
   // schema
+  ['unknown block type', 'schema', 'network.tf', 'resource "aws_vpc" "this"', 'resouce "aws_vpc" "this"', /unknown block type "resouce" \(did you mean "resource"\?\)/],
   ['wrong nested argument name', 'schema', 'instances.tf', 'http_tokens                 = "required"', 'http_token                  = "required"', /unknown argument "http_token" \(did you mean "http_tokens"\?\)/],
   ['wrong argument name', 'schema', 'instances.tf', 'instance_type               = var.instance_types.db', 'instance_typ                = var.instance_types.db', /aws_instance\.db: unknown argument "instance_typ"/],
   ['read-only attribute set as an argument', 'schema', 'instances.tf', '  key_name                    = var.key_name\n', '  key_name                    = var.key_name\n  public_ip                   = "192.0.2.1"\n', /unknown argument "public_ip" \(it is read-only/],
