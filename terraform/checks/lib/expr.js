@@ -7,6 +7,8 @@
 // 'aws_security_group.this["api"].id', which is exactly what the policy checks compare against.
 'use strict';
 
+const fs = require('node:fs');
+const path = require('node:path');
 const hcl = require('@cdktn/hcl2json');
 
 class Sym {
@@ -265,6 +267,8 @@ async function evalNode(source, node, scope) {
       return call(source, node, scope);
     case 'for':
       return evalFor(node.meta, scope);
+    case 'templateJoin':
+      return evalTemplateFor(source, node.children[0], scope);
     default:
       throw new Unknown(`expression type ${node.type}`);
   }
@@ -287,9 +291,73 @@ async function call(source, node, scope) {
   }
   const args = [];
   for (const child of node.children) args.push(await evalNode(source, child, scope));
+  if (name === 'templatefile' && typeof args[0] === 'string' && scope.module) {
+    const text = fs.readFileSync(path.join(scope.module.dir, args[0]), 'utf8');
+    return renderTemplate(text, args[1], scope);
+  }
   if (args.some((a) => a instanceof Sym)) return new Sym(`${name}(${args.join(', ')})`);
   if (!FUNCTIONS[name]) throw new Unknown(`function ${name}`);
   return FUNCTIONS[name](...args);
+}
+
+// %{ for k, v in collection } body %{ endfor } inside a template: the body rendered once per element.
+async function evalTemplateFor(source, node, scope) {
+  const { meta } = node;
+  const collection = await evalNode(source, node.children[0], scope);
+  if (collection instanceof Sym) throw new Unknown('symbolic collection');
+  const parts = [];
+  for (const [k, v] of Object.entries(collection)) {
+    const names = { ...scope.names };
+    if (meta.keyVar) names[meta.keyVar] = Array.isArray(collection) ? Number(k) : k;
+    names[meta.valVar] = v;
+    parts.push(await evalNode(source, node.children[node.children.length - 1], { ...scope, names }));
+  }
+  return parts.some((p) => p instanceof Sym) ? new Sym(parts.join('')) : parts.join('');
+}
+
+// Applies the ~ strip markers of template directives, which the syntax tree reports but does not apply
+// (its literal values are source text). HCL splits template literals after each newline and strips whitespace
+// from the adjacent token only: "%{ for x in y ~}" removes the rest of its own line including the newline,
+// not the next line's indentation; "%{~ endfor }" removes the whitespace before it back to the line start.
+function trimFirstToken(v) {
+  const end = v.indexOf('\n') + 1 || v.length;
+  return v.slice(0, end).trimStart() + v.slice(end);
+}
+
+function trimLastToken(v) {
+  const body = v.endsWith('\n') ? v.slice(0, -1) : v;
+  const start = body.lastIndexOf('\n') + 1;
+  return v.slice(0, start) + v.slice(start).trimEnd();
+}
+
+function applyStripMarkers(node) {
+  const kids = node.children ?? [];
+  kids.forEach(applyStripMarkers);
+  const literal = (n) => n && n.type === 'literalValue' && n.meta.type === 'string';
+  for (let i = 0; i < kids.length; i++) {
+    const join = kids[i];
+    if (join.type !== 'templateJoin') continue;
+    const loop = join.children[0];
+    const body = loop.children[loop.children.length - 1];
+    const first = body.type === 'template' ? body.children[0] : body;
+    const last = body.type === 'template' ? body.children[body.children.length - 1] : body;
+    const { openRangeValue: open = '', closeRangeValue: close = '' } = loop.meta;
+    if (open.endsWith('~}') && literal(first)) first.meta.value = trimFirstToken(first.meta.value);
+    if (close.startsWith('%{~') && literal(last)) last.meta.value = trimLastToken(last.meta.value);
+    if (open.startsWith('%{~') && literal(kids[i - 1])) kids[i - 1].meta.value = trimLastToken(kids[i - 1].meta.value);
+    if (close.endsWith('~}') && literal(kids[i + 1])) kids[i + 1].meta.value = trimFirstToken(kids[i + 1].meta.value);
+  }
+  return node;
+}
+
+// Renders a template file's text the way templatefile() does, with vars as its variables.
+async function renderTemplate(text, vars, scope) {
+  const marker = 'END_OF_TEMPLATE_9F2C';
+  const source = `<<${marker}\n${text}${text.endsWith('\n') ? '' : '\n'}${marker}\n`;
+  const node = await hcl.getExpressionAst('template', source);
+  // The heredoc adds the final newline of the last line; templatefile() keeps the file exactly.
+  const rendered = await evalNode(source, applyStripMarkers(node), { ...scope, vars: {}, names: vars });
+  return text.endsWith('\n') ? rendered : rendered instanceof Sym ? new Sym(rendered.text.replace(/\n$/, '')) : rendered.replace(/\n$/, '');
 }
 
 async function evalFor(meta, scope) {
@@ -369,4 +437,4 @@ async function evaluate(expr, scope) {
   return evalNode(source, node, scope);
 }
 
-module.exports = { Sym, Unknown, expressions, interpolations, stripStrings, references, forVariables, evaluate, evaluateValue };
+module.exports = { Sym, Unknown, expressions, interpolations, stripStrings, references, forVariables, evaluate, evaluateValue, renderTemplate };

@@ -7,6 +7,7 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
+const YAML = require('yaml');
 const { Sym, Unknown, expressions, evaluate, evaluateValue, references } = require('./expr');
 
 const ROLES = ['api', 'db', 'monitor', 'loadgen'];
@@ -237,10 +238,6 @@ async function checkSecrets(mod, problems) {
     if (block.kind === 'resource' && block.type === 'aws_instance') {
       const where = `aws_instance.${block.name}.user_data`;
       for (const ref of await secretReferences(block.file, block.body.user_data)) problems.push(`${where}: secret material in user_data: ${ref}`);
-      const text = JSON.stringify(block.body.user_data ?? '');
-      for (const m of text.matchAll(/\b([A-Z][A-Z0-9_]*)\s*=/g)) {
-        if (!RUNTIME_ENV_KEYS.has(m[1])) problems.push(`${where}: runtime.env key ${m[1]} is not in the contract (${[...RUNTIME_ENV_KEYS].join(', ')})`);
-      }
     }
     if (block.kind === 'output') {
       const refs = await secretReferences(block.file, block.body.value);
@@ -266,6 +263,68 @@ async function checkSecrets(mod, problems) {
       const m = /([\w.-]+)\s*[=:]\s*(\S.*)/.exec(line);
       if (m && (SECRET_WORD.test(m[1]) || SECRET_WORD.test(m[2]))) problems.push(`templates/${file}:${i + 1}: secret material in user_data: ${line.trim()}`);
       if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(line)) problems.push(`templates/${file}:${i + 1}: private key in user_data`);
+    }
+  }
+}
+
+// runtime.env per role, as docs/architecture.md defines it. Addresses and IDs are only known after apply, so
+// they appear as the expressions that produce them.
+function expectedRuntimeEnv(role, vars) {
+  const env = { PROJECT: vars.project, ROLE: role, AWS_REGION: vars.region, SSM_PREFIX: `/${vars.project}` };
+  if (role === 'api') env.DB_HOST = 'aws_instance.db.private_ip';
+  if (role === 'loadgen') {
+    env.API_URL = `http://aws_instance.api["${vars.project}-api-1"].private_ip:5000`;
+    env.DB_INSTANCE_ID = 'aws_instance.db.id';
+  }
+  return env;
+}
+
+// Renders every instance's user_data (templatefile() and all) and checks it is cloud-config that writes
+// /etc/prometheus-demo/runtime.env, mode 0644, with exactly the contract's settings for the role, and nothing else.
+async function checkUserData(mod, problems) {
+  const vars = variableValues(mod, { api_instance_count: 2 });
+  for (const block of mod.blocks.filter((b) => b.type === 'aws_instance')) {
+    for (const inst of await instancesOf(mod, block, vars)) {
+      const where = `aws_instance.${block.name}${inst.key === null ? '' : `["${inst.key}"]`}.user_data`;
+      const role = (await value(block.body, 'tags', inst.scope))?.Role;
+      let text;
+      try {
+        text = String(await evaluateValue(block.body.user_data, inst.scope));
+      } catch (err) {
+        problems.push(`${where}: cannot be rendered: ${err.message}`);
+        continue;
+      }
+      if (!text.startsWith('#cloud-config\n')) {
+        problems.push(`${where}: does not start with #cloud-config`);
+        continue;
+      }
+      let config;
+      try {
+        config = YAML.parse(text);
+      } catch (err) {
+        problems.push(`${where}: rendered cloud-config is not valid YAML: ${err.message.split('\n')[0]}`);
+        continue;
+      }
+      const files = config?.write_files ?? [];
+      const extra = Object.keys(config ?? {}).filter((k) => k !== 'write_files');
+      if (extra.length) problems.push(`${where}: cloud-config does more than write runtime.env: ${extra.join(', ')}`);
+      if (files.length !== 1 || files[0].path !== '/etc/prometheus-demo/runtime.env') {
+        problems.push(`${where}: must write exactly /etc/prometheus-demo/runtime.env, writes ${files.map((f) => f.path).join(', ') || 'nothing'}`);
+        continue;
+      }
+      if (String(files[0].permissions) !== '0644') problems.push(`${where}: runtime.env permissions must be "0644", got ${files[0].permissions}`);
+      const env = {};
+      for (const line of String(files[0].content ?? '').split('\n').filter(Boolean)) {
+        const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
+        if (!m) problems.push(`${where}: runtime.env line is not KEY=value: ${line}`);
+        else env[m[1]] = m[2];
+      }
+      const expected = expectedRuntimeEnv(role, vars);
+      for (const [k, v] of Object.entries(env)) {
+        if (!Object.hasOwn(expected, k)) problems.push(`${where}: runtime.env key ${k} is not in the contract for role ${role} (${Object.keys(expected).join(', ')})`);
+        else if (v !== expected[k]) problems.push(`${where}: runtime.env ${k}=${v}, expected ${expected[k]}`);
+      }
+      for (const k of Object.keys(expected)) if (!Object.hasOwn(env, k)) problems.push(`${where}: runtime.env lacks ${k} (role ${role})`);
     }
   }
 }
@@ -346,7 +405,7 @@ function checkConventions(mod, problems) {
 
 async function checkPolicy(mod) {
   const problems = [];
-  const steps = [checkSecurityGroups, checkOperatorCidr, checkInstances, checkAmiLookup, checkSecrets, checkIam, checkConventions];
+  const steps = [checkSecurityGroups, checkOperatorCidr, checkInstances, checkAmiLookup, checkSecrets, checkUserData, checkIam, checkConventions];
   for (const step of steps) {
     try {
       await step(mod, problems);
