@@ -184,12 +184,13 @@ const FUNCTIONS = {
 };
 
 function binary(op, a, b) {
-  if ((a instanceof Sym || b instanceof Sym) && !['equal', 'notEqual'].includes(op)) throw new Unknown('symbolic operand');
+  // Comparing or combining values known only after apply gives a value known only after apply.
+  if (a instanceof Sym || b instanceof Sym) throw new Unknown('symbolic operand');
   switch (op) {
     case 'logicalAnd': return a && b;
     case 'logicalOr': return a || b;
-    case 'equal': return JSON.stringify(a) === JSON.stringify(b) && !(a instanceof Sym) && !(b instanceof Sym) ? true : a instanceof Sym || b instanceof Sym ? unknown() : false;
-    case 'notEqual': return a instanceof Sym || b instanceof Sym ? unknown() : JSON.stringify(a) !== JSON.stringify(b);
+    case 'equal': return JSON.stringify(a) === JSON.stringify(b);
+    case 'notEqual': return JSON.stringify(a) !== JSON.stringify(b);
     case 'greaterThan': return a > b;
     case 'greaterThanOrEqual': return a >= b;
     case 'lessThan': return a < b;
@@ -201,10 +202,6 @@ function binary(op, a, b) {
     case 'modulo': return a % b;
     default: throw new Unknown(`operator ${op}`);
   }
-}
-
-function unknown() {
-  throw new Unknown('unknown comparison');
 }
 
 // scope: { vars, module (for locals and symbols), each, names (for-expression variables) }

@@ -101,10 +101,16 @@ function checkBody(body, schema, where, problems, meta = []) {
       problems.push(`${where}: unknown argument "${key}"${computed || suggest(key, options)}`);
       continue;
     }
+    // Literal values only, with Terraform's own conversions ("32" is a number, "true" a bool).
     if (isLiteral(value) && value !== null) {
-      const ok = { string: ['string', 'number', 'boolean'], number: ['number'], bool: ['boolean'], list: ['object'], map: ['object'] }[arg.type];
-      if (ok && !ok.includes(typeof value)) problems.push(`${where}: argument "${key}" must be a ${arg.type}, got ${JSON.stringify(value)}`);
-      if (arg.type === 'number' && typeof value === 'string' && Number.isNaN(Number(value))) problems.push(`${where}: argument "${key}" must be a number, got ${JSON.stringify(value)}`);
+      const fits = {
+        string: () => typeof value !== 'object',
+        number: () => typeof value === 'number' || (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value))),
+        bool: () => typeof value === 'boolean' || value === 'true' || value === 'false',
+        list: () => Array.isArray(value),
+        map: () => typeof value === 'object' && !Array.isArray(value),
+      }[arg.type];
+      if (fits && !fits()) problems.push(`${where}: argument "${key}" must be a ${arg.type}, got ${JSON.stringify(value)}`);
     }
   }
   const present = new Set([...Object.keys(body), ...Object.keys(body.dynamic ?? {})]);
