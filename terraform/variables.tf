@@ -1,0 +1,168 @@
+################################################################################
+# Where and what to launch
+################################################################################
+
+variable "region" {
+  description = "AWS region to launch in; the AMIs must have been baked (or copied) there"
+  type        = string
+  default     = "eu-west-1"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.region))
+    error_message = "The region must look like an AWS region name, for example eu-west-1."
+  }
+}
+
+variable "project" {
+  description = "Project name: the Project tag on AMIs and instances, the prefix of names and of the SSM parameters"
+  type        = string
+  default     = "prometheus-demo"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,18}[a-z0-9]$", var.project))
+    error_message = "The project must be 3 to 20 characters of lower-case letters, digits and hyphens, starting with a letter (IAM name prefixes allow 38 characters in all)."
+  }
+}
+
+variable "ami_version" {
+  description = "Version tag of the Packer-baked AMIs to launch. Pinned on purpose: a new bake never replaces running instances until this changes"
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9A-Za-z][0-9A-Za-z._+-]{0,63}$", var.ami_version)) && lower(var.ami_version) != "latest"
+    error_message = "The ami_version must be one exact Version tag (letters, digits, '.', '_', '+', '-'), not a pattern and not \"latest\"."
+  }
+}
+
+variable "instance_types" {
+  description = "EC2 instance type per role"
+  type = object({
+    api     = optional(string, "t3.medium")
+    db      = optional(string, "t3.medium")
+    monitor = optional(string, "t3.small")
+    loadgen = optional(string, "t3.medium")
+  })
+  default = {}
+
+  validation {
+    condition     = alltrue([for t in values(var.instance_types) : can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", t))])
+    error_message = "Each instance type must look like an EC2 instance type, for example t3.medium."
+  }
+}
+
+variable "root_volume_sizes" {
+  description = "Root volume size in GiB per role; raised to the AMI's own snapshot size when that is larger"
+  type = object({
+    api     = optional(number, 16)
+    db      = optional(number, 32)
+    monitor = optional(number, 16)
+    loadgen = optional(number, 16)
+  })
+  default = {}
+
+  validation {
+    condition     = alltrue([for s in values(var.root_volume_sizes) : s >= 8 && s <= 1024 && floor(s) == s])
+    error_message = "Each root volume size must be a whole number of GiB between 8 and 1024."
+  }
+}
+
+variable "api_instance_count" {
+  description = "Number of order API instances; the load generator targets the first one"
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.api_instance_count >= 1 && var.api_instance_count <= 10 && floor(var.api_instance_count) == var.api_instance_count
+    error_message = "The api_instance_count must be a whole number from 1 to 10."
+  }
+}
+
+variable "loadgen_instance_count" {
+  description = "Number of load generator instances"
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.loadgen_instance_count >= 1 && var.loadgen_instance_count <= 10 && floor(var.loadgen_instance_count) == var.loadgen_instance_count
+    error_message = "The loadgen_instance_count must be a whole number from 1 to 10."
+  }
+}
+
+################################################################################
+# Network and access
+################################################################################
+
+variable "operator_cidr" {
+  description = "IPv4 CIDR the operator works from (for example 203.0.113.7/32): the only source allowed to reach Grafana, Prometheus and, with a key pair, SSH"
+  type        = string
+
+  validation {
+    condition     = can(cidrnetmask(var.operator_cidr)) && try(tonumber(split("/", var.operator_cidr)[1]) >= 8, false)
+    error_message = "The operator_cidr must be an IPv4 CIDR with a prefix of /8 or longer, for example 203.0.113.7/32; 0.0.0.0/0 (the whole internet) is refused."
+  }
+}
+
+variable "create_vpc" {
+  description = "Whether to create a dedicated VPC with one public subnet instead of using the account's default VPC"
+  type        = bool
+  default     = false
+}
+
+variable "vpc_cidr" {
+  description = "IPv4 CIDR of the dedicated VPC (used only when create_vpc is true); its first /24 becomes the subnet"
+  type        = string
+  default     = "10.42.0.0/16"
+
+  validation {
+    condition     = can(cidrsubnet(var.vpc_cidr, 8, 0)) && try(tonumber(split("/", var.vpc_cidr)[1]) >= 16 && tonumber(split("/", var.vpc_cidr)[1]) <= 24, false)
+    error_message = "The vpc_cidr must be an IPv4 CIDR from /16 to /24, for example 10.42.0.0/16."
+  }
+}
+
+variable "key_name" {
+  description = "Name of an existing EC2 key pair. Null (the default) means no SSH at all: use SSM Session Manager. When set, SSH is opened from operator_cidr only"
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.key_name == null || try(length(var.key_name) > 0, false)
+    error_message = "The key_name must be null or the name of an existing key pair, not an empty string."
+  }
+}
+
+variable "ssh_user" {
+  description = "Login user of the AMIs' base image, used only in the SSH command outputs"
+  type        = string
+  default     = "ubuntu"
+
+  validation {
+    condition     = can(regex("^[a-z_][a-z0-9_-]*$", var.ssh_user))
+    error_message = "The ssh_user must be a valid Linux user name."
+  }
+}
+
+################################################################################
+# Secrets and tags
+################################################################################
+
+variable "secrets_version" {
+  description = "Version of the generated passwords in SSM. Increase it to write new random values (the db keeps its first-boot password: replace the db instance too)"
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.secrets_version >= 1 && floor(var.secrets_version) == var.secrets_version
+    error_message = "The secrets_version must be a whole number of at least 1."
+  }
+}
+
+variable "tags" {
+  description = "Extra tags for every resource; Project, Role and Name are set by this configuration and cannot be overridden"
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = length(setintersection(keys(var.tags), ["Project", "Role", "Name"])) == 0
+    error_message = "The tags must not set Project, Role or Name: Prometheus discovery depends on them."
+  }
+}
