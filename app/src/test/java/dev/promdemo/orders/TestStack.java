@@ -60,6 +60,19 @@ final class TestStack implements AutoCloseable {
      * @throws Exception if anything fails to start
      */
     static TestStack start(Map<String, String> overrides) throws Exception {
+        return start(overrides, true);
+    }
+
+    /**
+     * Starts the database (unless an external one is named), applies the schema (and with {@code seed} the demo
+     * data), starts the API.
+     *
+     * @param overrides configuration keys to set, on top of application.yaml
+     * @param seed whether to load the demo data
+     * @return the running stack
+     * @throws Exception if anything fails to start
+     */
+    static TestStack start(Map<String, String> overrides, boolean seed) throws Exception {
         TestStack stack;
         if (EXTERNAL_URL != null && !EXTERNAL_URL.isBlank()) {
             stack = new TestStack(null, EXTERNAL_URL, System.getenv("ORDER_API_TEST_DB_USER"),
@@ -68,7 +81,7 @@ final class TestStack implements AutoCloseable {
             EmbeddedDatabase db = EmbeddedDatabase.start(EmbeddedDatabase.Options.forTests());
             stack = new TestStack(db, db.jdbcUrl(), db.options().appUser(), db.options().appPassword(), overrides);
         }
-        Migrations.migrate(stack.config().get("db"), true);
+        Migrations.migrate(stack.config().get("db"), seed);
         stack.app = Main.start(stack.config());
         return stack;
     }
@@ -133,6 +146,9 @@ final class TestStack implements AutoCloseable {
      * @throws SQLException if it cannot connect
      */
     Connection jdbc() throws SQLException {
+        // HikariCP sets the JVM-wide DriverManager login timeout to the pool's (short) connection timeout, and the
+        // driver applies it to the whole login; the tests' own checks must not inherit it on a loaded machine.
+        DriverManager.setLoginTimeout(30);
         return DriverManager.getConnection(url, user, password);
     }
 
