@@ -4,7 +4,11 @@
 package dev.promdemo.orders;
 
 import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.SQLTransientException;
 import java.sql.Timestamp;
 import java.time.Duration;
@@ -23,7 +27,7 @@ import java.util.stream.Stream;
 
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbRow;
-import io.helidon.dbclient.DbTransaction;
+import io.helidon.dbclient.DbClientException;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Tag;
 import io.helidon.metrics.api.Timer;
@@ -32,13 +36,13 @@ import io.helidon.metrics.api.Timer;
  * Reads and writes orders. Every statement has a {@code verb-noun} name, which labels its duration histogram
  * ({@code db_query_duration_seconds{statement}}).
  *
- * <p>Writing an order is one transaction: the order row, then all its items in one multi-row INSERT. Any failure
- * rolls the whole transaction back, so no partial order can remain.
+ * <p>Reads go through Helidon's DbClient. Writing an order is one JDBC transaction on a connection of the same pool:
+ * the order row, then all its items in one multi-row INSERT. Any failure rolls the whole transaction back, so no
+ * partial order can remain.
  */
 final class OrderRepository {
     static final String SELECT_ORDER = "select-order";
     static final String INSERT_ORDER = "insert-order";
-    static final String SELECT_ORDER_ID = "select-order-id";
     static final String INSERT_ORDER_ITEMS = "insert-order-items";
 
     private static final Duration[] BUCKETS = {
@@ -55,18 +59,18 @@ final class OrderRepository {
             ORDER BY i.item_id""";
     private static final String SQL_INSERT_ORDER =
             "INSERT INTO orders (customer_id, total_amount, status, created_at) VALUES (?, ?, ?, ?)";
-    private static final String SQL_SELECT_ORDER_ID = "SELECT LAST_INSERT_ID() AS id";
     private static final String SQL_INSERT_ITEMS_PREFIX =
             "INSERT INTO order_items (order_id, product_id, quantity, unit_price) VALUES ";
 
     private final DbClient db;
+    private final ConnectionPool pool;
     private final Map<String, Timer> timers;
 
-    OrderRepository(DbClient db, MeterRegistry registry) {
+    OrderRepository(DbClient db, ConnectionPool pool, MeterRegistry registry) {
         this.db = db;
+        this.pool = pool;
         this.timers = Map.of(SELECT_ORDER, timer(registry, SELECT_ORDER),
                              INSERT_ORDER, timer(registry, INSERT_ORDER),
-                             SELECT_ORDER_ID, timer(registry, SELECT_ORDER_ID),
                              INSERT_ORDER_ITEMS, timer(registry, INSERT_ORDER_ITEMS));
     }
 
@@ -88,6 +92,10 @@ final class OrderRepository {
     /**
      * Writes a new order and all its items in one transaction.
      *
+     * <p>This path uses JDBC on a pooled connection rather than DbClient's statements: Helidon 4.1.7's DML returns no
+     * generated keys, which would cost two extra round trips ({@code SELECT LAST_INSERT_ID()}) per order, while the
+     * driver returns the keys in the INSERT's own reply.
+     *
      * @param order the validated order
      * @return the order as stored
      * @throws ApiProblem for an unknown customer or an unavailable database
@@ -95,52 +103,89 @@ final class OrderRepository {
     Order create(NewOrder order) {
         Instant createdAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         BigDecimal total = order.total();
-        DbTransaction tx = db.transaction();
-        try {
-            timed(INSERT_ORDER, () -> tx.createNamedInsert(INSERT_ORDER, SQL_INSERT_ORDER)
-                    .params(order.customerId(), total, "NEW",
-                             Timestamp.valueOf(LocalDateTime.ofInstant(createdAt, ZoneOffset.UTC)))
-                    .execute());
-            long orderId = lastInsertId(tx);
-            List<NewOrder.Line> lines = order.items();
-            List<Object> params = new ArrayList<>(lines.size() * 4);
-            StringBuilder sql = new StringBuilder(SQL_INSERT_ITEMS_PREFIX);
-            for (int i = 0; i < lines.size(); i++) {
-                NewOrder.Line line = lines.get(i);
-                sql.append(i == 0 ? "(?, ?, ?, ?)" : ", (?, ?, ?, ?)");
-                params.add(orderId);
-                params.add(line.productId());
-                params.add(line.quantity());
-                params.add(line.unitPrice());
-            }
-            timed(INSERT_ORDER_ITEMS, () -> tx.createNamedInsert(INSERT_ORDER_ITEMS, sql.toString())
-                    .params(params).execute());
-            long firstItemId = lastInsertId(tx);
-            tx.commit();
-            // One multi-row INSERT of a known row count gets consecutive ids, and LAST_INSERT_ID() is the first
-            // (MySQL and MariaDB document this for "simple inserts" in every auto-increment lock mode).
-            List<Order.Item> items = new ArrayList<>(lines.size());
-            for (int i = 0; i < lines.size(); i++) {
-                NewOrder.Line line = lines.get(i);
-                items.add(new Order.Item(firstItemId + i, line.productId(), line.quantity(), line.unitPrice()));
-            }
-            return new Order(orderId, order.customerId(), total, "NEW", CREATED_AT.format(
-                    createdAt.atOffset(ZoneOffset.UTC)), items);
-        } catch (RuntimeException e) {
+        List<NewOrder.Line> lines = order.items();
+        try (Connection connection = pool.connection()) {
+            connection.setAutoCommit(false);
             try {
-                tx.rollback();
-            } catch (RuntimeException rollbackFailure) {
-                // Helidon closes the connection when a statement fails, which rolls back; this only adds noise.
-                e.addSuppressed(rollbackFailure);
+                long orderId = timedSql(INSERT_ORDER,
+                                        () -> insertOrder(connection, order.customerId(), total, createdAt));
+                long[] itemIds = timedSql(INSERT_ORDER_ITEMS, () -> insertItems(connection, orderId, lines));
+                connection.commit();
+                List<Order.Item> items = new ArrayList<>(lines.size());
+                for (int i = 0; i < lines.size(); i++) {
+                    NewOrder.Line line = lines.get(i);
+                    items.add(new Order.Item(itemIds[i], line.productId(), line.quantity(), line.unitPrice()));
+                }
+                return new Order(orderId, order.customerId(), total, "NEW",
+                                 CREATED_AT.format(createdAt.atOffset(ZoneOffset.UTC)), items);
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    connection.rollback();
+                } catch (SQLException rollbackFailure) {
+                    // A broken connection cannot roll back, but the server discards its open transaction anyway.
+                    e.addSuppressed(rollbackFailure);
+                }
+                throw e;
             }
+        } catch (SQLException e) {
+            throw translate(new DbClientException("writing an order failed", e), order.customerId());
+        } catch (RuntimeException e) {
             throw translate(e, order.customerId());
         }
     }
 
-    private long lastInsertId(DbTransaction tx) {
-        // LAST_INSERT_ID() is BIGINT UNSIGNED, which the driver maps to BigInteger.
-        return timed(SELECT_ORDER_ID, () -> ((Number) tx.createNamedGet(SELECT_ORDER_ID, SQL_SELECT_ORDER_ID)
-                .execute().orElseThrow().column("id").get()).longValue());
+    private static long insertOrder(Connection connection, long customerId, BigDecimal total, Instant createdAt)
+            throws SQLException {
+        try (PreparedStatement insert = connection.prepareStatement(SQL_INSERT_ORDER,
+                                                                    Statement.RETURN_GENERATED_KEYS)) {
+            insert.setLong(1, customerId);
+            insert.setBigDecimal(2, total);
+            insert.setString(3, "NEW");
+            insert.setTimestamp(4, Timestamp.valueOf(LocalDateTime.ofInstant(createdAt, ZoneOffset.UTC)));
+            insert.executeUpdate();
+            try (ResultSet keys = insert.getGeneratedKeys()) {
+                keys.next();
+                return keys.getLong(1);
+            }
+        }
+    }
+
+    private static long[] insertItems(Connection connection, long orderId, List<NewOrder.Line> lines)
+            throws SQLException {
+        StringBuilder sql = new StringBuilder(SQL_INSERT_ITEMS_PREFIX);
+        for (int i = 0; i < lines.size(); i++) {
+            sql.append(i == 0 ? "(?, ?, ?, ?)" : ", (?, ?, ?, ?)");
+        }
+        // One multi-row INSERT: one round trip for all items. Its generated keys come back in row order.
+        try (PreparedStatement insert = connection.prepareStatement(sql.toString(), Statement.RETURN_GENERATED_KEYS)) {
+            int p = 1;
+            for (NewOrder.Line line : lines) {
+                insert.setLong(p++, orderId);
+                insert.setLong(p++, line.productId());
+                insert.setInt(p++, line.quantity());
+                insert.setBigDecimal(p++, line.unitPrice());
+            }
+            insert.executeUpdate();
+            long[] ids = new long[lines.size()];
+            try (ResultSet keys = insert.getGeneratedKeys()) {
+                for (int i = 0; i < ids.length; i++) {
+                    if (!keys.next()) {
+                        throw new SQLException("the driver returned " + i + " keys for " + ids.length + " items");
+                    }
+                    ids[i] = keys.getLong(1);
+                }
+            }
+            return ids;
+        }
+    }
+
+    private <T> T timedSql(String statement, SqlWork<T> work) throws SQLException {
+        long start = System.nanoTime();
+        try {
+            return work.run();
+        } finally {
+            timers.get(statement).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        }
     }
 
     private <T> T timed(String statement, Supplier<T> work) {
@@ -150,6 +195,11 @@ final class OrderRepository {
         } finally {
             timers.get(statement).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         }
+    }
+
+    @FunctionalInterface
+    private interface SqlWork<T> {
+        T run() throws SQLException;
     }
 
     private static Optional<Order> toOrder(List<DbRow> rows) {
