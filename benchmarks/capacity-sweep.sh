@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# benchmarks/capacity-sweep.sh: end-to-end capacity of the order API, measured as wrk2 does: fixed arrival rates.
+# Runs loadtest.jar in open-model mode at rising rates until the corrected p99 passes 100 ms or errors appear.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=SCRIPTDIR/../scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
+
+usage() {
+  cat <<'TXT'
+usage: benchmarks/capacity-sweep.sh [options]
+  --target URL      the API (default http://127.0.1.1:5000, the local stack's; start it with ./demo up)
+  --mix MIX         get (reads only), read-heavy (80% reads), or both (default both)
+  --from N          first rate, requests/s (default 500)
+  --step N          rate increment (default 500)
+  --to N            last rate tried (default 10000)
+  --duration D      steady time per rate (default 30s; each rate also gets a 5 s ramp)
+  --out DIR         where results go (default loadtest-results/sweep-<time>)
+Writes per rate the loadtest outputs, and for the sweep sweep.json, sweep.md (table), sweep.html (chart) and, when
+Chromium is installed, sweep.png. Latencies are the corrected ones (from the intended send time).
+TXT
+}
+
+target=http://127.0.1.1:5000
+mixes=(get read-heavy)
+from=500
+step=500
+to=10000
+duration=30s
+out=$ROOT/loadtest-results/sweep-$(date -u +%Y%m%dT%H%M%SZ)
+while [ $# -gt 0 ]; do
+  case $1 in
+    --target) target=$2; shift ;;
+    --mix) case $2 in both) mixes=(get read-heavy) ;; get | read-heavy) mixes=("$2") ;; *) usage >&2; exit 2 ;; esac; shift ;;
+    --from) from=$2; shift ;;
+    --step) step=$2; shift ;;
+    --to) to=$2; shift ;;
+    --duration) duration=$2; shift ;;
+    --out) out=$2; shift ;;
+    -h | --help) usage; exit 0 ;;
+    *) usage >&2; exit 2 ;;
+  esac
+  shift
+done
+
+use_jdk
+command -v jq >/dev/null || { echo "jq is missing: apt-get install jq" >&2; exit 1; }
+jar=$ROOT/loadtest/target/loadtest.jar
+[ -f "$jar" ] || { echo "missing $jar: ./mvnw -B -pl loadtest -am package -DskipTests" >&2; exit 1; }
+mkdir -p "$out"
+rows=$out/rows.jsonl
+: >"$rows"
+
+echo "Capacity sweep against $target: rates $from..$to step $step, $duration each; results in $out"
+for mix in "${mixes[@]}"; do
+  ratio=1.0
+  [ "$mix" = read-heavy ] && ratio=0.8
+  for ((rate = from; rate <= to; rate += step)); do
+    dir=$out/$mix-$rate
+    # Thresholds off (the sweep judges), no CPU stress, no lingering metrics endpoint between runs.
+    java -jar "$jar" --stage normal --target "$target" --rate "$rate/s" --read-ratio "$ratio" \
+      --duration "$duration" --ramp 5s --no-default-thresholds --no-stress --linger 0s --metrics-port 0 \
+      --interval 10s --out "$dir" >"$dir.log" 2>&1 || true
+    if [ ! -f "$dir/summary.json" ]; then
+      echo "no summary for $mix at $rate/s; see $dir.log" >&2
+      break
+    fi
+    jq -c --arg mix "$mix" --argjson rate "$rate" '.stages[0] as $s | $s.operations.all as $a | {
+        mix: $mix, offered: $rate, achieved: $s.actual_steady_rate_per_s, errors: $a.errors,
+        dropped: ($s.dropped_requests // 0), saturated: $s.generator_saturated,
+        p50: $a.steady_state.latency_ms.corrected.p50, p99: $a.steady_state.latency_ms.corrected.p99,
+        p999: $a.steady_state.latency_ms.corrected["p99.9"], observed_p99: $a.steady_state.latency_ms.observed.p99,
+        lag_p99: $s.schedule_lag_ms.p99 }' "$dir/summary.json" | tee -a "$rows"
+    p99=$(jq -r '.stages[0].operations.all.steady_state.latency_ms.corrected.p99 // 1e9' "$dir/summary.json")
+    errors=$(jq -r '.stages[0].operations.all.errors' "$dir/summary.json")
+    if [ "$errors" != 0 ] || awk -v p="$p99" 'BEGIN { exit !(p > 100) }'; then
+      echo "$mix: stopping at $rate/s (p99 ${p99} ms, ${errors} errors)"
+      break
+    fi
+  done
+done
+
+jq -s '.' "$rows" >"$out/sweep.json"
+{
+  echo "| mix | offered req/s | achieved req/s | p50 ms | p99 ms | p99.9 ms | observed p99 ms | errors | lag p99 ms |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  jq -r '.[] | "| \(.mix) | \(.offered) | \(.achieved) | \(.p50) | \(.p99) | \(.p999) | \(.observed_p99) | \(.errors) | \(.lag_p99) |"' \
+    "$out/sweep.json"
+  echo
+  for mix in "${mixes[@]}"; do
+    best=$(jq -r --arg m "$mix" '[.[] | select(.mix == $m and .errors == 0 and .p99 < 50)] | max_by(.achieved) | .achieved // "none"' \
+      "$out/sweep.json")
+    echo "- $mix: largest sustained rate with corrected p99 under 50 ms and no errors: $best req/s"
+  done
+} >"$out/sweep.md"
+
+# The chart: corrected p99 (solid) and p50 (dashed) against achieved rate, one colour per mix, log latency axis.
+jq -r '.' "$out/sweep.json" | awk -v title="Order API capacity sweep ($(date -u +%F))" '
+  BEGIN { RS = "\0" }
+  { data = $0 }
+  END {
+    print "<!doctype html><html><head><meta charset=\"utf-8\"><title>" title "</title></head>"
+    print "<body style=\"font-family:sans-serif\"><h2>" title "</h2>"
+    print "<p>Corrected latency (from the intended send time) against achieved throughput. Solid: p99, dashed: p50."
+    print " Log scale.</p><svg id=\"c\" width=\"900\" height=\"500\"></svg><script>"
+    print "const rows = " data ";"
+    print "const W=900,H=500,L=70,B=50,T=20,R=20,svg=document.getElementById(\"c\");"
+    print "const maxX=Math.max(...rows.map(r=>r.achieved))*1.05||1;"
+    print "const ys=rows.flatMap(r=>[r.p50,r.p99]).filter(v=>v>0);const minY=Math.min(...ys)/1.5,maxY=Math.max(...ys,100)*1.5;"
+    print "const x=v=>L+(W-L-R)*v/maxX, y=v=>H-B-(H-B-T)*Math.log(v/minY)/Math.log(maxY/minY);"
+    print "let s=`<line x1=\"${L}\" y1=\"${H-B}\" x2=\"${W-R}\" y2=\"${H-B}\" stroke=\"#333\"/><line x1=\"${L}\" y1=\"${T}\" x2=\"${L}\" y2=\"${H-B}\" stroke=\"#333\"/>`;"
+    print "for(const ms of [1,2,5,10,20,50,100,200,500,1000,2000,5000]){if(ms<minY||ms>maxY)continue;"
+    print " s+=`<line x1=\"${L}\" x2=\"${W-R}\" y1=\"${y(ms)}\" y2=\"${y(ms)}\" stroke=\"#ddd\"/><text x=\"${L-8}\" y=\"${y(ms)+4}\" text-anchor=\"end\" font-size=\"12\">${ms} ms</text>`;}"
+    print "for(let i=0;i<=5;i++){const v=maxX*i/5;s+=`<text x=\"${x(v)}\" y=\"${H-B+18}\" text-anchor=\"middle\" font-size=\"12\">${Math.round(v)}</text>`;}"
+    print "s+=`<text x=\"${(W+L)/2}\" y=\"${H-8}\" text-anchor=\"middle\" font-size=\"13\">achieved requests/s</text>`;"
+    print "s+=`<line x1=\"${L}\" x2=\"${W-R}\" y1=\"${y(50)}\" y2=\"${y(50)}\" stroke=\"#c00\" stroke-dasharray=\"2,4\"/><text x=\"${W-R}\" y=\"${y(50)-4}\" text-anchor=\"end\" font-size=\"12\" fill=\"#c00\">p99 target 50 ms</text>`;"
+    print "const colors={\"get\":\"#1f77b4\",\"read-heavy\":\"#ff7f0e\"};let ly=T+10;"
+    print "for(const mix of [...new Set(rows.map(r=>r.mix))]){const rs=rows.filter(r=>r.mix===mix);const c=colors[mix]||\"#555\";"
+    print " for(const [k,dash] of [[\"p99\",\"\"],[\"p50\",\"6,4\"]]){const pts=rs.filter(r=>r[k]>0).map(r=>`${x(r.achieved)},${y(r[k])}`).join(\" \");"
+    print "  s+=`<polyline fill=\"none\" stroke=\"${c}\" stroke-width=\"2\" stroke-dasharray=\"${dash}\" points=\"${pts}\"/>`;"
+    print "  for(const r of rs.filter(r=>r[k]>0))s+=`<circle cx=\"${x(r.achieved)}\" cy=\"${y(r[k])}\" r=\"3\" fill=\"${c}\"/>`;}"
+    print " s+=`<text x=\"${L+10}\" y=\"${ly}\" fill=\"${c}\" font-size=\"13\">${mix}</text>`;ly+=16;}"
+    print "svg.innerHTML=s;</script></body></html>"
+  }' >"$out/sweep.html"
+
+if command -v chromium >/dev/null; then
+  profile=$(mktemp -d)
+  chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
+    --disable-component-update --disable-sync --user-data-dir="$profile" --window-size=940,620 \
+    --screenshot="$out/sweep.png" "file://$out/sweep.html" >/dev/null 2>&1 || true
+  rm -rf "$profile"
+fi
+
+cat "$out/sweep.md"
+echo "Chart: $out/sweep.html${out:+ $( [ -f "$out/sweep.png" ] && echo "and $out/sweep.png")}"
