@@ -275,6 +275,10 @@ public final class Main {
                        s.stage().name(), s.steadySeconds() <= 0 ? 0 : s.all().steadyRequests() / s.steadySeconds(),
                        s.stage().expectedRate((long) (s.baselineMillis() * 1e6)), s.all().requests(),
                        s.all().errors(), s.interrupted() ? " (interrupted)" : "");
+            if (s.dropped() > 0) {
+                out.printf(Locale.ROOT, "    %d requests were due but not sent before the stage ended: the target (or "
+                                   + "the generator) could not keep up with %.0f req/s%n", s.dropped(), s.stage().rate());
+            }
             for (Operation op : Operation.values()) {
                 printOp(op.label(), s.ops().get(op));
             }

@@ -122,6 +122,7 @@ final class Report {
         n.put("model", st.open() ? "open" : "closed");
         if (st.open()) {
             n.put("rate_per_s", st.rate());
+            n.put("dropped_requests", s.dropped());
         } else {
             n.put("users_from", st.fromUsers());
             n.put("users", st.users());

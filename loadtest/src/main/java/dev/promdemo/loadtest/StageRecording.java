@@ -46,6 +46,7 @@ final class StageRecording {
     private final LongAdder[][] steadyCounts = adders();
     private final LongAdder intervalErrors = new LongAdder();
     private volatile long baselineNanos;
+    private volatile long dropped;
 
     StageRecording(Stage stage, int index, long startNanos, long initialBaselineNanos, LoadMetrics.StageMetrics metrics) {
         this.stage = stage;
@@ -194,6 +195,19 @@ final class StageRecording {
      */
     long steadyCount(Operation op, Outcome outcome) {
         return steadyCounts[op.ordinal()][outcome.ordinal()].sum();
+    }
+
+    /**
+     * Notes how many open-model requests were due but never sent because the stage ended first.
+     *
+     * @param count the count
+     */
+    void dropped(long count) {
+        dropped = count;
+    }
+
+    long dropped() {
+        return dropped;
     }
 
     Stage stage() {

@@ -25,10 +25,11 @@ import org.HdrHistogram.Histogram;
  * @param baselineMillis the baseline latency the closed-model correction used
  * @param stress the CPU stress window, or {@code null}
  * @param verdicts the thresholds and their verdicts
+ * @param dropped open model: requests due but not sent before the stage ended
  */
 record StageResult(Stage stage, Instant started, Instant ended, double steadySeconds, boolean interrupted,
                    Map<Operation, OpStats> ops, OpStats all, Histogram lag, double baselineMillis,
-                   StressWindow stress, List<Verdict> verdicts) {
+                   StressWindow stress, List<Verdict> verdicts, long dropped) {
 
     /**
      * Counts and steady-state histograms of one operation (or all).
@@ -139,7 +140,7 @@ record StageResult(Stage stage, Instant started, Instant ended, double steadySec
             verdicts.add(new Verdict(t, actual, !Double.isNaN(actual) && actual < t.limit()));
         }
         return new StageResult(rec.stage(), started, ended, steadySeconds, interrupted, ops, all, rec.steadyLag(),
-                               rec.baselineNanos() / 1e6, stress, verdicts);
+                               rec.baselineNanos() / 1e6, stress, verdicts, rec.dropped());
     }
 
     boolean passed() {

@@ -7,9 +7,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -96,7 +95,7 @@ final class StageRunner {
             LockSupport.parkNanos(Math.min(TICK_NANOS, end - now));
         }
         stopped = true;
-        awaitAll(users);
+        awaitAll(users, end);
         target = 0;
     }
 
@@ -138,47 +137,48 @@ final class StageRunner {
         return false;
     }
 
+    /**
+     * The open model as wrk2 runs it: request k is due at start + k / rate. A fixed set of workers (one per allowed
+     * request in flight, like wrk2's connections) each take the next due slot, wait for its time, send and record;
+     * when every worker is busy the next slot is taken late, and that delay is the schedule lag and part of the
+     * corrected latency. Slots still unsent at the end of the stage are not sent (they count as dropped).
+     */
     private void runOpen(StageRecording rec, SplittableRandom random) {
         Stage stage = rec.stage();
         long start = rec.startNanos();
         long end = start + stage.length().toNanos();
         double period = 1e9 / stage.rate();
-        Semaphore slots = new Semaphore(maxInFlight);
-        LoadMetrics.StageMetrics metrics = rec.metrics();
+        AtomicLong next = new AtomicLong();
         target = 0;
-        metrics.targetUsers().set(0);
-        SplittableRandom own = random.split();
-        for (long k = 0; !stopped; k++) {
+        rec.metrics().targetUsers().set(0);
+        int workers = (int) Math.min(maxInFlight, Math.max(1, stage.rate()));
+        List<Thread> threads = new ArrayList<>(workers);
+        for (int w = 0; w < workers; w++) {
+            SplittableRandom own = random.split();
+            threads.add(Thread.ofVirtual().name("sender-" + w).start(() -> sender(rec, own, next, start, end, period)));
+        }
+        awaitAll(threads, end);
+        rec.dropped(Math.max(0, (long) Math.ceil((end - start) / period) - next.get()));
+    }
+
+    private void sender(StageRecording rec, SplittableRandom random, AtomicLong next, long start, long end,
+                        double period) {
+        LoadMetrics.StageMetrics metrics = rec.metrics();
+        while (!stopped) {
+            long k = next.getAndIncrement();
             long intended = start + (long) (k * period);
-            if (intended >= end) {
-                break;
+            if (intended >= end || !sleepUntil(intended) || System.nanoTime() >= end) {
+                next.decrementAndGet();
+                return;
             }
-            long wait = intended - System.nanoTime();
-            if (wait > 0) {
-                LockSupport.parkNanos(wait);
-            }
-            slots.acquireUninterruptibly();
-            Operation op = workload.next(own, stage.readRatio());
-            long readId = op == Operation.READ ? workload.readId(own) : 0;
-            NewOrder order = op == Operation.WRITE ? workload.newOrder(own) : null;
             active.incrementAndGet();
             metrics.activeUsers().inc();
-            Thread.ofVirtual().start(() -> {
-                try {
-                    sendPlanned(rec, op, readId, order, intended);
-                } finally {
-                    active.decrementAndGet();
-                    metrics.activeUsers().dec();
-                    slots.release();
-                }
-            });
-        }
-        stopped = true;
-        // Wait for the requests in flight: all slots free again.
-        try {
-            slots.tryAcquire(maxInFlight, requestTimeout.toMillis() + 2000, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            try {
+                send(rec, workload.next(random, rec.stage().readRatio()), random, intended);
+            } finally {
+                active.decrementAndGet();
+                metrics.activeUsers().dec();
+            }
         }
     }
 
@@ -199,8 +199,8 @@ final class StageRunner {
         }
     }
 
-    private void awaitAll(List<Thread> users) {
-        long deadline = System.nanoTime() + requestTimeout.toNanos() + 2_000_000_000L;
+    private void awaitAll(List<Thread> users, long end) {
+        long deadline = Math.max(System.nanoTime(), end) + requestTimeout.toNanos() + 2_000_000_000L;
         for (Thread user : users) {
             try {
                 long left = deadline - System.nanoTime();

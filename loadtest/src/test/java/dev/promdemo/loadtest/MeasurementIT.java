@@ -88,6 +88,20 @@ class MeasurementIT {
     }
 
     @Test
+    void responsesLaterThanTheTimeoutAreTimeoutErrorsWithTheirLatency(@TempDir Path dir) throws Exception {
+        try (StubApi stub = new StubApi(1000); ScheduledExecutorService timer = Executors.newScheduledThreadPool(1)) {
+            timer.schedule(() -> stub.stallFor(1500), 1000, TimeUnit.MILLISECONDS);
+            Runs.Run run = Runs.run(dir, "--stage", "normal", "--target", stub.url(), "--users", "3", "--ramp", "0",
+                                    "--duration", "3s", "--think-time", "10ms", "--timeout", "500ms");
+            assertEquals(ExitCode.FAILED, run.exitCode(), run.output());
+            JsonNode all = run.summary().path("stages").get(0).path("operations").path("all");
+            assertTrue(all.path("by_outcome").path("timeout").asLong() >= 3, all.toString());
+            assertTrue(all.path("steady_state").path("latency_ms").path("observed").path("max").asDouble() >= 500,
+                       "a timeout is recorded with its latency: " + all);
+        }
+    }
+
+    @Test
     void impossibleThresholdFailsWith99(@TempDir Path dir) throws Exception {
         try (StubApi stub = new StubApi(1000)) {
             Runs.Run run = Runs.run(dir, "--stage", "normal", "--target", stub.url(), "--users", "2", "--ramp", "0",

@@ -11,7 +11,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -34,13 +36,15 @@ class MetricsIT {
     @Test
     void metricsFollowTheContractAndTheStressWindowIsReported(@TempDir Path dir) throws Exception {
         int port = Runs.freePort();
-        try (StubApi stub = new StubApi(1000); HttpClient http = HttpClient.newHttpClient()) {
-            CompletableFuture<Runs.Run> running = CompletableFuture.supplyAsync(() -> Runs.run(
+        // The run gets its own thread: on 2 CPUs the common pool has one worker, which the JDK HttpClient also uses.
+        try (StubApi stub = new StubApi(1000); HttpClient http = HttpClient.newHttpClient();
+             ExecutorService runner = Executors.newSingleThreadExecutor()) {
+            Future<Runs.Run> running = runner.submit(() -> Runs.run(
                     dir, "--stage", "db-stress", "--target", stub.url(), "--users", "3", "--ramp", "0",
-                    "--duration", "3s", "--think-time", "10ms-20ms", "--metrics-port", String.valueOf(port),
+                    "--duration", "4s", "--think-time", "10ms-20ms", "--metrics-port", String.valueOf(port),
                     "--linger", "4s", "--stress-command", "sleep 7{seconds}7"));
-            List<Sample> during = scrapeWhen(http, port, s -> value(s, "loadtest_requests_total", null) > 0);
-            assertEquals(1, value(during, "loadtest_stage_info", "stage=\"db-stress\""));
+            List<Sample> during = scrapeWhen(http, port, s -> value(s, "loadtest_requests_total", null) > 0
+                    && value(s, "loadtest_stage_info", "stage=\"db-stress\"") == 1);
             assertEquals(1, value(during, "loadtest_db_stress_active", null));
             assertEquals(3, value(during, "loadtest_target_users", "stage=\"db-stress\""));
             assertTrue(stressRunning(), "the stress command should run during the stage");
@@ -64,7 +68,7 @@ class MetricsIT {
             assertEquals(0, value(after, "loadtest_db_stress_active", null));
             double start = value(after, "loadtest_stage_start_timestamp_seconds", "stage=\"db-stress\"");
             double end = value(after, "loadtest_stage_end_timestamp_seconds", "stage=\"db-stress\"");
-            assertEquals(3, end - start, 1.0);
+            assertEquals(4, end - start, 1.0);
             for (Sample s : after) {
                 if (s.name().startsWith("loadtest_request")) {
                     assertTrue(s.labels().matches(".*operation=\"(read|write)\".*outcome=\"(ok|connect_error|timeout"
@@ -73,13 +77,13 @@ class MetricsIT {
                 }
             }
             JsonNode stress = stage.path("db_stress");
-            assertEquals("sleep 737", stress.path("command").asText());
+            assertEquals("sleep 747", stress.path("command").asText());
             assertTrue(stress.path("launched").asBoolean());
         }
     }
 
     private static boolean stressRunning() {
-        return ProcessHandle.allProcesses().anyMatch(p -> p.info().arguments().map(a -> List.of(a).contains("737"))
+        return ProcessHandle.allProcesses().anyMatch(p -> p.info().arguments().map(a -> List.of(a).contains("747"))
                 .orElse(false));
     }
 

@@ -3,14 +3,19 @@
  */
 package dev.promdemo.loadtest;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.promdemo.db.EmbeddedDatabase;
@@ -29,12 +34,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * generator's counts match the API's own metrics and the verification pass finds every order the run created.
  */
 class OrderApiIT {
+    private static Path dataDir;
     private static EmbeddedDatabase db;
     private static dev.promdemo.orders.Main.Application api;
 
     @BeforeAll
     static void start() throws Exception {
-        db = EmbeddedDatabase.start(EmbeddedDatabase.Options.forTests());
+        // A private data (and base) directory: the default base under /tmp is shared with other builds.
+        dataDir = Files.createTempDirectory(Path.of("target"), "orders-db").toAbsolutePath();
+        EmbeddedDatabase.Options defaults = EmbeddedDatabase.Options.forTests();
+        db = EmbeddedDatabase.start(new EmbeddedDatabase.Options(
+                defaults.host(), defaults.port(), dataDir.resolve("data"), defaults.database(), defaults.appUser(),
+                defaults.appPassword(), defaults.exporterUser(), defaults.exporterPassword(), List.of()));
         Map<String, String> settings = Map.of("db.url", db.jdbcUrl(), "db.user", db.options().appUser(),
                                               "db.password", db.options().appPassword());
         // The order API's migrate command reads its settings from system properties (and the environment).
@@ -55,12 +66,17 @@ class OrderApiIT {
     }
 
     @AfterAll
-    static void stop() {
+    static void stop() throws IOException {
         if (api != null) {
             api.stop();
         }
         if (db != null) {
             db.close();
+        }
+        if (dataDir != null) {
+            try (Stream<Path> files = Files.walk(dataDir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
         }
     }
 
