@@ -271,9 +271,12 @@ public final class Main {
         out.println();
         out.println("results (steady state, ms; corrected = coordinated-omission-corrected, observed = as sent):");
         for (StageResult s : results) {
-            out.printf(Locale.ROOT, "  %s: %.1f req/s steady (expected ~%.1f), %d requests, %d errors%s%n",
+            double seconds = Math.max(1e-3, (s.ended().toEpochMilli() - s.started().toEpochMilli()) / 1000.0);
+            out.printf(Locale.ROOT, "  %s: %.1f req/s steady (expected ~%.1f), %d requests in %.1fs (%.1f req/s), "
+                               + "%d errors%s%n",
                        s.stage().name(), s.steadySeconds() <= 0 ? 0 : s.all().steadyRequests() / s.steadySeconds(),
-                       s.stage().expectedRate((long) (s.baselineMillis() * 1e6)), s.all().requests(),
+                       s.stage().expectedRate((long) (s.baselineMillis() * 1e6)), s.all().requests(), seconds,
+                       s.all().requests() / seconds,
                        s.all().errors(), s.interrupted() ? " (interrupted)" : "");
             if (s.dropped() > 0) {
                 out.printf(Locale.ROOT, "    %d requests were due but not sent before the stage ended: the target (or "

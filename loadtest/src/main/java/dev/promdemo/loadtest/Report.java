@@ -138,6 +138,8 @@ final class Report {
         double expected = st.expectedRate((long) (s.baselineMillis() * 1e6));
         n.put("expected_rate_per_s", round(expected));
         n.put("actual_steady_rate_per_s", round(rate(s.all().steadyRequests(), s.steadySeconds())));
+        n.put("completed_rate_per_s", round(rate(s.all().requests(),
+                                                  (s.ended().toEpochMilli() - s.started().toEpochMilli()) / 1000.0)));
         n.put("correction_baseline_ms", round(s.baselineMillis()));
         ObjectNode ops = n.putObject("operations");
         for (Map.Entry<Operation, StageResult.OpStats> e : s.ops().entrySet()) {
