@@ -61,6 +61,8 @@ public final class Main {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
+                // The JVM would exit with 128 + the signal (143 for SIGTERM); the documented code is 130 for both.
+                Runtime.getRuntime().halt(ExitCode.INTERRUPTED);
             }
         }, "loadtest-interrupt"));
         boolean terminal = System.console() != null && System.console().isTerminal();
