@@ -9,6 +9,8 @@ package dev.promdemo.loadtest;
 final class ExitCode {
     /** Every stage ran and every threshold (and the verification pass, if asked for) passed. */
     static final int PASS = 0;
+    /** An unexpected failure of the generator itself (a bug); the stack trace is printed. */
+    static final int INTERNAL_ERROR = 1;
     /** The command line or a setting is invalid: unknown option, stage, threshold name or malformed value. */
     static final int CONFIG_ERROR = 2;
     /** The target did not answer at preflight, so no load was sent. */

@@ -66,8 +66,15 @@ public final class Main {
             }
         }, "loadtest-interrupt"));
         boolean terminal = System.console() != null && System.console().isTerminal();
-        int code = run(Arrays.asList(args), System.getenv(), System.out, System.err, terminal, m -> running[0] = m);
-        done.countDown();
+        int code;
+        try {
+            code = run(Arrays.asList(args), System.getenv(), System.out, System.err, terminal, m -> running[0] = m);
+        } catch (RuntimeException | Error e) {
+            e.printStackTrace();
+            code = ExitCode.INTERNAL_ERROR;
+        } finally {
+            done.countDown();
+        }
         System.exit(code);
     }
 

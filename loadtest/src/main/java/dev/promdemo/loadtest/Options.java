@@ -108,7 +108,8 @@ record Options(boolean help, String stageName, List<Stage> stages, URI target, l
               --help                  this text
 
             Exit codes: 0 pass, 2 configuration error, 3 target unreachable at preflight,
-                        99 a threshold or the verification pass failed, 130 interrupted.
+                        99 a threshold or the verification pass failed, 130 interrupted (SIGINT or SIGTERM),
+                        1 an unexpected failure of the generator itself.
             """;
 
     private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|us|h|m|s)");
