@@ -36,7 +36,7 @@ final class LoadMetrics implements AutoCloseable {
     private final Histogram duration = Histogram.builder().name("loadtest_request_duration_seconds")
             .help("Request latency from the intended send time to the full response body (coordinated-omission-free "
                           + "in the open model; see summary.json for corrected closed-model percentiles).")
-            .unit(null).classicOnly().classicUpperBounds(DURATION_BUCKETS)
+            .classicOnly().classicUpperBounds(DURATION_BUCKETS)
             .labelNames("stage", "operation", "outcome").register(registry);
     private final Gauge activeUsers = Gauge.builder().name("loadtest_active_users")
             .help("Virtual users running (open model: requests in flight).").labelNames("stage").register(registry);

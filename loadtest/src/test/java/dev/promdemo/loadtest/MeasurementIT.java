@@ -26,7 +26,9 @@ class MeasurementIT {
         try (StubApi stub = new StubApi(1000)) {
             Runs.Run run = Runs.run(dir, "--stage", "normal", "--target", stub.url(), "--users", "8", "--ramp", "1s",
                                     "--duration", "3s", "--think-time", "5ms-20ms", "--read-ratio", "0.6",
-                                    "--verify", "50");
+                                    "--verify", "50",
+                                    // Latency on a shared build machine is not what this test is about.
+                                    "--threshold", "all:p95<5s");
             assertEquals(ExitCode.PASS, run.exitCode(), run.output());
             JsonNode ops = run.summary().path("stages").get(0).path("operations");
             long preflightProbes = 20; // ids 1, then 2, 4 ... 1024 (10), then bisecting 512..1024 (9)
@@ -77,11 +79,13 @@ class MeasurementIT {
             assertEquals(ExitCode.PASS, run.exitCode(), run.output());
             JsonNode all = run.summary().path("stages").get(0).path("operations").path("all").path("steady_state");
             JsonNode latency = all.path("latency_ms");
-            // Each of the 10 users sees one slow response, about 10 of some 1000 samples: observed p99 barely
-            // moves. Corrected adds back the ~1.5 s / 30 ms requests each user would have sent.
+            // Each of the 10 users sees one slow response, about 10 of some 1000 samples: the observed percentiles
+            // barely move. Corrected adds back the ~1.5 s / 30 ms requests each user would have sent.
+            double correctedP90 = latency.path("corrected").path("p90").asDouble();
             assertTrue(latency.path("observed").path("max").asDouble() > 1000, latency.toString());
             assertTrue(latency.path("corrected").path("p99").asDouble() > 1000, latency.toString());
-            assertTrue(latency.path("observed").path("p95").asDouble() < 200, latency.toString());
+            assertTrue(correctedP90 > 300, latency.toString());
+            assertTrue(latency.path("observed").path("p90").asDouble() < correctedP90 / 3, latency.toString());
             assertTrue(latency.path("corrected").path("samples_including_corrections").asLong()
                                > all.path("samples").asLong(), latency.toString());
         }

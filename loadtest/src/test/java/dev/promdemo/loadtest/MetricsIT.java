@@ -60,9 +60,12 @@ class MetricsIT {
                          value(after, "loadtest_requests_total", "operation=\"write\""));
             assertEquals(stage.path("operations").path("all").path("requests").asDouble(),
                          value(after, "loadtest_request_duration_seconds_count", "stage=\"db-stress\""));
-            for (String le : List.of("le=\"0.001\"", "le=\"0.1\"", "le=\"0.3\"", "le=\"10.0\"")) {
-                assertTrue(value(after, "loadtest_request_duration_seconds_bucket", le) > 0, le);
+            for (String le : List.of("le=\"0.001\"", "le=\"0.1\"", "le=\"0.3\"", "le=\"10.0\"", "le=\"+Inf\"")) {
+                assertTrue(after.stream().anyMatch(x -> x.name().equals("loadtest_request_duration_seconds_bucket")
+                        && x.labels().contains(le)), "no bucket " + le);
             }
+            assertEquals(value(after, "loadtest_request_duration_seconds_count", null),
+                         value(after, "loadtest_request_duration_seconds_bucket", "le=\"+Inf\""));
             assertTrue(value(after, "loadtest_schedule_lag_seconds_count", "stage=\"db-stress\"") > 0);
             assertEquals(0, value(after, "loadtest_active_users", "stage=\"db-stress\""));
             assertEquals(0, value(after, "loadtest_db_stress_active", null));

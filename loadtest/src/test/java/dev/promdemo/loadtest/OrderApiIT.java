@@ -84,7 +84,9 @@ class OrderApiIT {
     void shortStageAgainstTheRealApiPassesAndLosesNoOrder(@TempDir Path dir) throws Exception {
         Runs.Run run = Runs.run(dir, "--stage", "normal", "--target", "http://127.0.0.1:" + api.apiPort(),
                                 "--users", "5", "--ramp", "1s", "--duration", "8s", "--think-time", "20ms-60ms",
-                                "--verify", "all");
+                                "--verify", "all",
+                                // Latency on a shared build machine is not what this test is about.
+                                "--threshold", "all:p95<5s");
         assertEquals(ExitCode.PASS, run.exitCode(), run.output());
         JsonNode summary = run.summary();
         assertEquals(100_000, summary.path("run").path("highest_order_id_at_start").asLong());

@@ -37,7 +37,9 @@ class ReportIT {
         Path out = dir.resolve("run");
         try (StubApi stub = new StubApi(1000)) {
             Runs.Run run = Runs.run(out, "--stage", "normal", "--target", stub.url(), "--users", "4", "--ramp", "1s",
-                                    "--duration", "3s", "--think-time", "5ms-15ms", "--verify", "all");
+                                    "--duration", "3s", "--think-time", "5ms-15ms", "--verify", "all",
+                                    // Latency on a shared build machine is not what this test is about.
+                                    "--threshold", "all:p95<5s");
             assertEquals(ExitCode.PASS, run.exitCode(), run.output());
         }
         Path html = out.resolve("report.html");
