@@ -139,7 +139,8 @@ public final class Main {
             try {
                 found = Workload.discoverHighestId(client);
             } catch (IOException e) {
-                err.println("loadtest: target " + options.target() + " is unreachable at preflight: " + e.getMessage());
+                err.println("loadtest: target " + options.target() + " is unreachable at preflight: "
+                                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
                 return ExitCode.UNREACHABLE;
             }
             long highestId = found.highestId();
