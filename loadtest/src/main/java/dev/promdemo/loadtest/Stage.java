@@ -1,0 +1,119 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package dev.promdemo.loadtest;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One stage of load: who sends what, for how long.
+ *
+ * <p>Closed model ({@code rate == 0}): the number of virtual users moves linearly from {@code fromUsers} to
+ * {@code users} during {@code ramp}, then stays for {@code duration}. Each user sends one request, waits for the
+ * full response, thinks, and repeats. Open model ({@code rate > 0}): requests start at fixed intended times,
+ * {@code rate} per second, whatever the responses do; the ramp is then a warm-up at full rate. Either way the ramp is
+ * left out of the steady-state statistics.
+ *
+ * @param name the stage's name (the {@code stage} label)
+ * @param fromUsers the users at the start of the ramp
+ * @param users the users after the ramp
+ * @param rate requests per second for the open model, 0 for the closed model
+ * @param ramp how long the ramp (or warm-up) lasts
+ * @param duration how long the steady state lasts after the ramp
+ * @param readRatio the share of reads, 0 to 1; the rest are writes
+ * @param thinkMin the shortest think time between a user's requests
+ * @param thinkMax the longest think time (uniform between the two)
+ * @param stress whether CPU stress runs on the database host during the stage
+ */
+record Stage(String name, int fromUsers, int users, double rate, Duration ramp, Duration duration, double readRatio,
+             Duration thinkMin, Duration thinkMax, boolean stress) {
+    /** The names {@code --stage} accepts. */
+    static final List<String> NAMES = List.of("normal", "read-heavy", "write-heavy", "db-stress", "demo");
+
+    private static final Duration DEFAULT_RAMP = Duration.ofSeconds(10);
+    private static final Duration THINK_MIN = Duration.ofSeconds(1);
+    private static final Duration THINK_MAX = Duration.ofSeconds(3);
+
+    /**
+     * The built-in stages behind a {@code --stage} name, before any overrides.
+     *
+     * @param name one of {@link #NAMES}
+     * @return the stages to run in order
+     */
+    static List<Stage> builtIn(String name) {
+        return switch (name) {
+            case "normal" -> List.of(closed("normal", 10, Duration.ofMinutes(5), 0.5, false));
+            case "read-heavy" -> List.of(closed("read-heavy", 50, Duration.ofMinutes(5), 0.8, false));
+            case "write-heavy" -> List.of(closed("write-heavy", 30, Duration.ofMinutes(5), 0.2, false));
+            case "db-stress" -> List.of(closed("db-stress", 40, Duration.ofMinutes(10), 0.5, true));
+            case "demo" -> List.of(closed("stabilise", 10, Duration.ofMinutes(2), 0.5, false),
+                                   closed("normal", 10, Duration.ofMinutes(5), 0.5, false),
+                                   closed("read-heavy", 50, Duration.ofMinutes(5), 0.8, false),
+                                   closed("write-heavy", 30, Duration.ofMinutes(5), 0.2, false),
+                                   closed("db-stress", 40, Duration.ofMinutes(10), 0.5, true),
+                                   new Stage("ramp-down", 40, 0, 0, Duration.ofMinutes(1), Duration.ZERO, 0.5,
+                                             THINK_MIN, THINK_MAX, false));
+            default -> throw new ConfigException("unknown stage '" + name + "'; expected one of " + NAMES);
+        };
+    }
+
+    private static Stage closed(String name, int users, Duration duration, double readRatio, boolean stress) {
+        return new Stage(name, 0, users, 0, DEFAULT_RAMP, duration, readRatio, THINK_MIN, THINK_MAX, stress);
+    }
+
+    /**
+     * Whether requests follow a fixed arrival rate (open model) rather than users (closed model).
+     *
+     * @return {@code true} for the open model
+     */
+    boolean open() {
+        return rate > 0;
+    }
+
+    /**
+     * The whole length of the stage: ramp plus steady state.
+     *
+     * @return the length
+     */
+    Duration length() {
+        return ramp.plus(duration);
+    }
+
+    /**
+     * The users wanted at a point of the stage (closed model).
+     *
+     * @param elapsedNanos time since the stage started
+     * @return the target user count
+     */
+    int targetUsers(long elapsedNanos) {
+        long rampNanos = ramp.toNanos();
+        if (elapsedNanos >= rampNanos) {
+            return users;
+        }
+        return (int) Math.round(fromUsers + (users - fromUsers) * (double) elapsedNanos / rampNanos);
+    }
+
+    /**
+     * The mean think time, the pause a user adds to every request cycle.
+     *
+     * @return the mean in nanoseconds
+     */
+    long meanThinkNanos() {
+        return (thinkMin.toNanos() + thinkMax.toNanos()) / 2;
+    }
+
+    /**
+     * The rate the stage should reach in steady state, by Little's law for the closed model (users divided by think
+     * time plus latency), printed in the plan and compared with the actual rate at the end.
+     *
+     * @param latencyNanos an assumed response time
+     * @return requests per second
+     */
+    double expectedRate(long latencyNanos) {
+        if (open()) {
+            return rate;
+        }
+        return users * 1e9 / Math.max(1, meanThinkNanos() + latencyNanos);
+    }
+}

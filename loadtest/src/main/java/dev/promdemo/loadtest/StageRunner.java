@@ -1,0 +1,216 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package dev.promdemo.loadtest;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Sends a stage's load: virtual users (closed model) or a fixed arrival rate (open model).
+ */
+final class StageRunner {
+    private static final long TICK_NANOS = 20_000_000;
+
+    private final OrderClient client;
+    private final Workload workload;
+    private final Verifier.Sample created;
+    private final int maxInFlight;
+    private final Duration requestTimeout;
+    private final AtomicInteger active = new AtomicInteger();
+    private volatile int target;
+    private volatile boolean stopped;
+
+    StageRunner(OrderClient client, Workload workload, Verifier.Sample created, int maxInFlight,
+                Duration requestTimeout) {
+        this.client = client;
+        this.workload = workload;
+        this.created = created;
+        this.maxInFlight = maxInFlight;
+        this.requestTimeout = requestTimeout;
+    }
+
+    /**
+     * Runs the stage to its end, or until {@link #stop()}.
+     *
+     * @param rec where to record
+     * @param random the stage's random source; each user (or the dispatcher) splits its own from it
+     */
+    void run(StageRecording rec, SplittableRandom random) {
+        if (rec.stage().open()) {
+            runOpen(rec, random);
+        } else {
+            runClosed(rec, random);
+        }
+    }
+
+    /**
+     * Ends the running stage early; requests in flight finish and are recorded.
+     */
+    void stop() {
+        stopped = true;
+    }
+
+    /**
+     * Users running now (open model: requests in flight).
+     *
+     * @return the count
+     */
+    int active() {
+        return active.get();
+    }
+
+    /**
+     * Users wanted now (0 in the open model).
+     *
+     * @return the count
+     */
+    int target() {
+        return target;
+    }
+
+    private void runClosed(StageRecording rec, SplittableRandom random) {
+        Stage stage = rec.stage();
+        long start = rec.startNanos();
+        long end = start + stage.length().toNanos();
+        List<Thread> users = new ArrayList<>();
+        LoadMetrics.StageMetrics metrics = rec.metrics();
+        while (!stopped) {
+            long now = System.nanoTime();
+            if (now >= end) {
+                break;
+            }
+            target = stage.targetUsers(now - start);
+            metrics.targetUsers().set(target);
+            while (users.size() < target) {
+                int index = users.size();
+                SplittableRandom own = random.split();
+                users.add(Thread.ofVirtual().name("user-" + index).start(() -> user(rec, index, own, end)));
+            }
+            LockSupport.parkNanos(Math.min(TICK_NANOS, end - now));
+        }
+        stopped = true;
+        awaitAll(users, end);
+        target = 0;
+    }
+
+    private void user(StageRecording rec, int index, SplittableRandom random, long end) {
+        Stage stage = rec.stage();
+        LoadMetrics.StageMetrics metrics = rec.metrics();
+        active.incrementAndGet();
+        metrics.activeUsers().inc();
+        try {
+            long intended = System.nanoTime();
+            while (!stopped && index < target) {
+                if (!sleepUntil(intended) || intended >= end) {
+                    break;
+                }
+                send(rec, workload.next(random, stage.readRatio()), random, intended);
+                intended = System.nanoTime() + think(stage, random);
+            }
+        } finally {
+            active.decrementAndGet();
+            metrics.activeUsers().dec();
+        }
+    }
+
+    private static long think(Stage stage, SplittableRandom random) {
+        long min = stage.thinkMin().toNanos();
+        long max = stage.thinkMax().toNanos();
+        return max > min ? min + random.nextLong(max - min + 1) : min;
+    }
+
+    /** Sleeps until a time in short slices, so a stop is noticed; returns false if stopped meanwhile. */
+    private boolean sleepUntil(long deadline) {
+        while (!stopped) {
+            long wait = deadline - System.nanoTime();
+            if (wait <= 0) {
+                return true;
+            }
+            LockSupport.parkNanos(Math.min(wait, 100_000_000));
+        }
+        return false;
+    }
+
+    /**
+     * The open model as wrk2 runs it: request k is due at start + k / rate. A fixed set of workers (one per allowed
+     * request in flight, like wrk2's connections) each take the next due slot, wait for its time, send and record;
+     * when every worker is busy the next slot is taken late, and that delay is the schedule lag and part of the
+     * corrected latency. Slots still unsent at the end of the stage are not sent (they count as dropped).
+     */
+    private void runOpen(StageRecording rec, SplittableRandom random) {
+        Stage stage = rec.stage();
+        long start = rec.startNanos();
+        long end = start + stage.length().toNanos();
+        double period = 1e9 / stage.rate();
+        AtomicLong next = new AtomicLong();
+        target = 0;
+        rec.metrics().targetUsers().set(0);
+        int workers = (int) Math.min(maxInFlight, Math.max(1, stage.rate()));
+        List<Thread> threads = new ArrayList<>(workers);
+        for (int w = 0; w < workers; w++) {
+            SplittableRandom own = random.split();
+            threads.add(Thread.ofVirtual().name("sender-" + w).start(() -> sender(rec, own, next, start, end, period)));
+        }
+        awaitAll(threads, end);
+        rec.dropped(Math.max(0, (long) Math.ceil((end - start) / period) - next.get()));
+    }
+
+    private void sender(StageRecording rec, SplittableRandom random, AtomicLong next, long start, long end,
+                        double period) {
+        LoadMetrics.StageMetrics metrics = rec.metrics();
+        while (!stopped) {
+            long k = next.getAndIncrement();
+            long intended = start + (long) (k * period);
+            if (intended >= end || !sleepUntil(intended) || System.nanoTime() >= end) {
+                next.decrementAndGet();
+                return;
+            }
+            active.incrementAndGet();
+            metrics.activeUsers().inc();
+            try {
+                send(rec, workload.next(random, rec.stage().readRatio()), random, intended);
+            } finally {
+                active.decrementAndGet();
+                metrics.activeUsers().dec();
+            }
+        }
+    }
+
+    private void send(StageRecording rec, Operation op, SplittableRandom random, long intended) {
+        long readId = op == Operation.READ ? workload.readId(random) : 0;
+        NewOrder order = op == Operation.WRITE ? workload.newOrder(random) : null;
+        sendPlanned(rec, op, readId, order, intended);
+    }
+
+    private void sendPlanned(StageRecording rec, Operation op, long readId, NewOrder order, long intended) {
+        long sent = System.nanoTime();
+        OrderClient.Result result = op == Operation.READ ? client.read(readId) : client.write(order);
+        long received = System.nanoTime();
+        rec.record(op, result.outcome(), intended, sent, received);
+        if (op == Operation.WRITE && result.outcome() == Outcome.OK) {
+            workload.created(result.orderId());
+            created.offer(result.orderId(), order);
+        }
+    }
+
+    private void awaitAll(List<Thread> users, long end) {
+        long deadline = Math.max(System.nanoTime(), end) + requestTimeout.toNanos() + 2_000_000_000L;
+        for (Thread user : users) {
+            try {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !user.join(Duration.ofNanos(left))) {
+                    user.interrupt();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package dev.promdemo.loadtest;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * Runs the generator in-process for tests and reads what it wrote.
+ */
+final class Runs {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Runs() {
+    }
+
+    /**
+     * The outcome of one run.
+     *
+     * @param exitCode the exit code
+     * @param output what it printed
+     * @param out the output directory
+     */
+    record Run(int exitCode, String output, Path out) {
+        JsonNode summary() {
+            try {
+                return JSON.readTree(out.resolve("summary.json").toFile());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /**
+     * Runs with quiet defaults for tests: a free metrics port on loopback, no linger, no stress.
+     *
+     * @param out the output directory
+     * @param args the arguments
+     * @return the run
+     */
+    static Run run(Path out, String... args) {
+        List<String> all = new ArrayList<>(List.of("--metrics-host", "127.0.0.1", "--metrics-port", "0",
+                                                   "--linger", "0", "--interval", "1s", "--out", out.toString()));
+        all.addAll(List.of(args));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream print = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        int code = Main.run(all, Map.of("PATH", "/nonexistent"), print, print, false, m -> { });
+        String output = bytes.toString(StandardCharsets.UTF_8);
+        System.out.println(output);
+        return new Run(code, output, out);
+    }
+
+    /**
+     * A loopback port that was free a moment ago.
+     *
+     * @return the port
+     */
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
