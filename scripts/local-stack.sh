@@ -44,6 +44,7 @@ usage() {
 usage: scripts/local-stack.sh up [--detach] [--stage NAME [loadtest options...]]
        scripts/local-stack.sh status
        scripts/local-stack.sh down
+       scripts/local-stack.sh stop NAME...    stop some processes (names as in status); up --detach restarts them
 TXT
 }
 
@@ -83,22 +84,38 @@ start() {
   echo $! >"$PIDS/$name.pid"
 }
 
+# stop_one NAME: stops one process of the stack (TERM, then KILL after 10 s).
+stop_one() {
+  local name=$1 pidfile=$PIDS/$1.pid pid
+  [ -f "$pidfile" ] || return 0
+  pid=$(cat "$pidfile")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 100); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -9 "$pid" 2>/dev/null || true
+    echo "  stopped $name"
+  fi
+  rm -f "$pidfile"
+}
+
 stop_all() {
-  local pidfile pid name
+  local pidfile
   for pidfile in "$PIDS"/*.pid; do
     [ -f "$pidfile" ] || continue
-    name=$(basename "$pidfile" .pid)
-    pid=$(cat "$pidfile")
-    if kill -0 "$pid" 2>/dev/null; then
-      kill "$pid" 2>/dev/null || true
-      for _ in $(seq 100); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-      done
-      kill -9 "$pid" 2>/dev/null || true
-      echo "  stopped $name"
-    fi
-    rm -f "$pidfile"
+    stop_one "$(basename "$pidfile" .pid)"
+  done
+}
+
+# stop NAME...: stops some processes (e.g. db node-db: the database host "fails"); `up --detach` starts them again.
+cmd_stop() {
+  local name
+  [ $# -gt 0 ] || { usage >&2; exit 2; }
+  for name in "$@"; do
+    [ -f "$PIDS/$name.pid" ] || { echo "no process '$name' in $PIDS (see status)" >&2; exit 2; }
+    stop_one "$name"
   done
 }
 
@@ -304,5 +321,6 @@ case ${1:-} in
   up) shift; cmd_up "$@" ;;
   status) cmd_status ;;
   down) stop_all ;;
+  stop) shift; cmd_stop "$@" ;;
   *) usage >&2; exit 2 ;;
 esac

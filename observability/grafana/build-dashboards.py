@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 # observability/grafana/build-dashboards.py: writes the dashboards in dashboards/ from the panel lists below.
 # Run it after editing a panel and commit both; test.sh fails when the committed JSON differs from its output.
+#   build-dashboards.py [OUTDIR]    (default: dashboards/ beside this file)
 #
 # Conventions (docs: observability/README.md): file name kebab-case and uid = file stem, "id": null, the provisioned
 # datasource uid `prometheus`, a unit and a description on every panel, `$__rate_interval` in every rate, the
 # title prefix "Prometheus demo / ", the tag `prometheus-demo`, and load stages as region annotations.
 import json
 import os
+import sys
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dashboards")
+OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "dashboards")
 DS = {"type": "prometheus", "uid": "prometheus"}
 PREFIX = "Prometheus demo / "
 TAGS = ["prometheus-demo"]

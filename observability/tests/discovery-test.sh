@@ -5,7 +5,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 OBS=$(cd "$HERE/.." && pwd)
-ADDR=${DISCOVERY_TEST_ADDR:-127.0.3.10}
+ADDR=${DISCOVERY_TEST_ADDR:-127.0.9.10}
 EC2_PORT=19400
 PROM_PORT=19090
 TMP=$(mktemp -d)
@@ -36,14 +36,14 @@ PIDS+=($!)
 # What discovery must produce: the running instances of this project, one job per port, instance = Name tag,
 # role = Role tag; never the stopped api-2 nor the other project's instance.
 expected=$(cat <<'TXT'
-loadgen prometheus-demo-loadgen-1 loadgen i-0a0000000000000l1 127.0.3.4:9464
-mysqld prometheus-demo-db-1 db i-0a0000000000000d1 127.0.3.2:9104
-node prometheus-demo-api-1 api i-0a0000000000000a1 127.0.3.1:9100
-node prometheus-demo-db-1 db i-0a0000000000000d1 127.0.3.2:9100
-node prometheus-demo-loadgen-1 loadgen i-0a0000000000000l1 127.0.3.4:9100
-node prometheus-demo-monitor-1 monitor i-0a0000000000000m1 127.0.3.3:9100
-order-api prometheus-demo-api-1 api i-0a0000000000000a1 127.0.3.1:8000
-prometheus prometheus-demo-monitor-1 monitor i-0a0000000000000m1 127.0.3.3:9090
+loadgen prometheus-demo-loadgen-1 loadgen i-0a0000000000000l1 127.0.9.4:9464
+mysqld prometheus-demo-db-1 db i-0a0000000000000d1 127.0.9.2:9104
+node prometheus-demo-api-1 api i-0a0000000000000a1 127.0.9.1:9100
+node prometheus-demo-db-1 db i-0a0000000000000d1 127.0.9.2:9100
+node prometheus-demo-loadgen-1 loadgen i-0a0000000000000l1 127.0.9.4:9100
+node prometheus-demo-monitor-1 monitor i-0a0000000000000m1 127.0.9.3:9100
+order-api prometheus-demo-api-1 api i-0a0000000000000a1 127.0.9.1:8000
+prometheus prometheus-demo-monitor-1 monitor i-0a0000000000000m1 127.0.9.3:9090
 TXT
 )
 actual=""

@@ -6,7 +6,7 @@
 #
 # It holds a fixed set of instances (below), applies the request's filters the way EC2 does (every filter must
 # match; a filter's values are alternatives) and appends each request's filters to LOGFILE as one JSON line.
-# Private addresses are on 127.0.3.x, so nothing outside loopback is ever contacted.
+# Private addresses are on 127.0.9.x, so nothing outside loopback is ever contacted.
 import json
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,19 +15,19 @@ from xml.sax.saxutils import escape
 
 # (instance id, state, private IP, tags)
 INSTANCES = [
-    ("i-0a0000000000000a1", "running", "127.0.3.1",
+    ("i-0a0000000000000a1", "running", "127.0.9.1",
      {"Project": "prometheus-demo", "Role": "api", "Name": "prometheus-demo-api-1"}),
-    ("i-0a0000000000000d1", "running", "127.0.3.2",
+    ("i-0a0000000000000d1", "running", "127.0.9.2",
      {"Project": "prometheus-demo", "Role": "db", "Name": "prometheus-demo-db-1"}),
-    ("i-0a0000000000000m1", "running", "127.0.3.3",
+    ("i-0a0000000000000m1", "running", "127.0.9.3",
      {"Project": "prometheus-demo", "Role": "monitor", "Name": "prometheus-demo-monitor-1"}),
-    ("i-0a0000000000000l1", "running", "127.0.3.4",
+    ("i-0a0000000000000l1", "running", "127.0.9.4",
      {"Project": "prometheus-demo", "Role": "loadgen", "Name": "prometheus-demo-loadgen-1"}),
     # Must never become a target: stopped (it keeps its private IP, as on EC2) ...
-    ("i-0a0000000000000a2", "stopped", "127.0.3.5",
+    ("i-0a0000000000000a2", "stopped", "127.0.9.5",
      {"Project": "prometheus-demo", "Role": "api", "Name": "prometheus-demo-api-2"}),
     # ... or another project's.
-    ("i-0b0000000000000a1", "running", "127.0.3.6",
+    ("i-0b0000000000000a1", "running", "127.0.9.6",
      {"Project": "other-project", "Role": "api", "Name": "other-project-api-1"}),
 ]
 STATE_CODES = {"pending": 0, "running": 16, "stopping": 64, "stopped": 80}
