@@ -2,10 +2,11 @@
 # observability/tests/fake-ec2.py: a tiny stand-in for the EC2 Query API (DescribeInstances only), on loopback, so
 # Prometheus' ec2_sd_configs can be tested offline against the real prometheus.yml (tests/discovery-test.sh).
 #
-#   fake-ec2.py HOST PORT LOGFILE
+#   fake-ec2.py HOST PORT LOGFILE [--ignore-filters]
 #
 # It holds a fixed set of instances (below), applies the request's filters the way EC2 does (every filter must
 # match; a filter's values are alternatives) and appends each request's filters to LOGFILE as one JSON line.
+# With --ignore-filters it returns every instance, to prove the relabelling alone keeps out the unwanted ones.
 # Private addresses are on 127.0.9.x, so nothing outside loopback is ever contacted.
 import json
 import sys
@@ -81,7 +82,7 @@ class Handler(BaseHTTPRequestHandler):
         if action != "DescribeInstances":
             self.send_error(400, f"unsupported action {action}")
             return
-        items = "".join(instance_xml(i) for i in INSTANCES if matches(i, filters))
+        items = "".join(instance_xml(i) for i in INSTANCES if IGNORE_FILTERS or matches(i, filters))
         xml = ('<?xml version="1.0" encoding="UTF-8"?>'
                '<DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
                '<requestId>00000000-0000-0000-0000-000000000000</requestId><reservationSet>'
@@ -99,4 +100,5 @@ class Handler(BaseHTTPRequestHandler):
 
 if __name__ == "__main__":
     HOST, PORT, LOG = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    IGNORE_FILTERS = "--ignore-filters" in sys.argv[4:]
     ThreadingHTTPServer((HOST, PORT), Handler).serve_forever()
