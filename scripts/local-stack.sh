@@ -223,6 +223,9 @@ The local stack is up (logs in $LOGS):
   API          http://$API_HOST:$API_PORT/api/order/1      POST http://$API_HOST:$API_PORT/api/order
   API admin    http://$API_HOST:$ADMIN_PORT/metrics  http://$API_HOST:$ADMIN_PORT/health/ready
   database     mysql://$DB_HOST:$DB_PORT/$DB_NAME (user $DB_USER, password $DB_PASSWORD)
+TXT
+  running prometheus || return 0
+  cat <<TXT
   exporters    http://$DB_HOST:$MYSQLD_EXPORTER_PORT/metrics   node_exporter on http://127.0.1.{1..4}:$NODE_EXPORTER_PORT/metrics
   Prometheus   http://$MONITOR_HOST:$PROMETHEUS_PORT/targets   http://$MONITOR_HOST:$PROMETHEUS_PORT/alerts
 TXT
@@ -258,7 +261,13 @@ cmd_up() {
     shift
   done
   use_jdk
-  require_packages prometheus prometheus-node-exporter prometheus-mysqld-exporter python3-yaml
+  # Monitoring needs Debian's Prometheus and exporters: installed when root; without them the database and the
+  # API still run, as before monitoring joined the stack.
+  local monitoring=1
+  if ! (require_packages prometheus prometheus-node-exporter prometheus-mysqld-exporter python3-yaml); then
+    echo "warning: starting without monitoring (exporters, Prometheus); install the packages above to add it" >&2
+    monitoring=0
+  fi
   mkdir -p "$LOGS" "$PIDS" "$STATE/data"
   build_if_needed
   if [ "$detach" -eq 0 ]; then
@@ -270,10 +279,12 @@ cmd_up() {
   start_db
   echo "Migrating and starting the API on $API_HOST:$API_PORT..."
   start_api
-  echo "Starting the exporters and Prometheus on $MONITOR_HOST:$PROMETHEUS_PORT..."
-  start_exporters
-  start_prometheus
-  start_grafana
+  if [ "$monitoring" -eq 1 ]; then
+    echo "Starting the exporters and Prometheus on $MONITOR_HOST:$PROMETHEUS_PORT..."
+    start_exporters
+    start_prometheus
+    start_grafana
+  fi
   print_endpoints
   local status=0
   if [ -n "$stage" ]; then
