@@ -112,7 +112,7 @@ run "EC2 discovery" "$OBS/tests/discovery-test.sh"
 
 echo "observability: end to end on the local stack"
 e2e() {
-  local jar lacking=0 load_start
+  local jar lacking=0 load_start up_start
   for jar in app/target/order-api.jar db/embedded/target/embedded-db.jar loadtest/target/loadtest.jar; do
     if [ ! -f "$ROOT/$jar" ]; then
       echo "FAIL $jar is missing: build the jars first (./mvnw -B verify, or ./demo test which does)"
@@ -122,12 +122,13 @@ e2e() {
   [ "$lacking" -eq 0 ] || return 1
   use_jdk
   export LOCAL_STACK_DIR=$STACK
+  up_start=$(date +%s)
   if ! "$ROOT/scripts/local-stack.sh" up --detach >"$TMP/up.log" 2>&1; then
     echo "FAIL the local stack did not start:"
     tail -20 "$TMP/up.log" | sed 's/^/       /'
     return 1
   fi
-  echo "ok   local stack up (database, API, exporters, Prometheus) in $(($(date +%s) - T0))s"
+  echo "ok   local stack up (database, API, exporters, Prometheus) in $(($(date +%s) - up_start))s"
 
   # A short normal stage in the background, with its process in the stack's pid folder so `down` stops it too.
   load_start=$(date +%s)
