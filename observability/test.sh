@@ -98,6 +98,7 @@ check "local config renders, is valid and differs only in discovery" local_confi
 check "promtool check rules --lint=all --lint-fatal" \
   promtool check rules --lint=all --lint-fatal "$OBS"/prometheus/rules/*.rules.yml
 check "one test file per rules file" one_test_file_per_rules_file
+run "rule test coverage" python3 "$OBS/tests/promcheck.py" coverage "$OBS/prometheus/rules" "$OBS/prometheus/tests"
 for t in "$OBS"/prometheus/tests/*.test.yml; do
   check "promtool test rules $(basename "$t")" promtool test rules "$t"
 done
@@ -137,7 +138,7 @@ e2e() {
     --linger 10m --out "$STACK/results/e2e" >"$STACK/logs/loadgen.log" 2>&1 &
   echo $! >"$STACK/pids/loadgen.pid"
   # Enough scrapes for every rate window to have two samples and the 1-minute rates to settle.
-  sleep 75
+  sleep 60
 
   python3 "$OBS/tests/promcheck.py" targets "$PROM" || true
   python3 "$OBS/tests/promcheck.py" rules "$PROM" "$load_start" || true

@@ -3,6 +3,7 @@
 # Prometheus. Each check prints one line, "ok   ..." or "FAIL ..."; the exit code is 1 when any check failed.
 #
 #   promcheck.py static DASHBOARDS PROVISIONING RULES RUNBOOK   dashboards and provisioning, statically
+#   promcheck.py coverage RULES TESTS                            every rule covered by the promtool tests
 #   promcheck.py targets URL                                    every active target is up
 #   promcheck.py rules URL START                                every rule healthy, every recording rule has data
 #   promcheck.py dashboards URL START DASHBOARDS                every panel, variable and annotation query has data
@@ -164,6 +165,37 @@ def check_static(dash_dir, prov_dir, rules_dir, runbook):
         ok("alerts: severity, summary, description, and a runbook link to an existing section on every alert")
 
 
+def check_coverage(rules_dir, tests_dir):
+    """Every recording rule has an expression test; every alert (each severity) a test where it is not yet firing
+    and one where it fires. (promtool proves the tests themselves.)"""
+    records, alerts = set(), set()
+    for path in glob.glob(os.path.join(rules_dir, "*.yml")):
+        with open(path, encoding="utf-8") as f:
+            for group in yaml.safe_load(f)["groups"]:
+                for rule in group["rules"]:
+                    if "record" in rule:
+                        records.add(rule["record"])
+                    else:
+                        alerts.add((rule["alert"], rule["labels"]["severity"]))
+    tested_exprs, quiet, firing = set(), set(), set()
+    for path in glob.glob(os.path.join(tests_dir, "*.yml")):
+        with open(path, encoding="utf-8") as f:
+            for test in yaml.safe_load(f)["tests"]:
+                for t in test.get("promql_expr_test", []):
+                    tested_exprs.update(re.findall(r"[a-zA-Z_:][a-zA-Z0-9_:]*", t["expr"]))
+                for t in test.get("alert_rule_test", []):
+                    if t.get("exp_alerts"):
+                        firing.update((t["alertname"], a["exp_labels"]["severity"]) for a in t["exp_alerts"])
+                    else:
+                        quiet.add(t["alertname"])
+    untested = sorted(records - tested_exprs)
+    (fail if untested else ok)(f"rule tests: {len(records)} recording rules, every one with an expression test"
+                               + (f"; missing: {', '.join(untested)}" if untested else ""))
+    gaps = sorted(f"{a}/{s}" for a, s in alerts if (a, s) not in firing or a not in quiet)
+    (fail if gaps else ok)(f"rule tests: {len(alerts)} alerts, every one tested quiet and firing"
+                           + (f"; missing: {', '.join(gaps)}" if gaps else ""))
+
+
 # --------------------------------------------------------------------------------------------------------- live
 def check_targets(url):
     for t in sorted(api(url, "targets", state="active")["activeTargets"],
@@ -252,6 +284,8 @@ def main(argv):
     command = argv[1] if len(argv) > 1 else ""
     if command == "static":
         check_static(*argv[2:6])
+    elif command == "coverage":
+        check_coverage(argv[2], argv[3])
     elif command == "targets":
         check_targets(argv[2])
     elif command == "rules":
