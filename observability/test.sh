@@ -7,7 +7,7 @@ OBS=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$OBS/.." && pwd)
 # shellcheck source=scripts/lib.sh disable=SC1091
 . "$ROOT/scripts/lib.sh"
-require_packages prometheus prometheus-node-exporter prometheus-mysqld-exporter jq yamllint shellcheck curl \
+require_packages prometheus prometheus-node-exporter prometheus-mysqld-exporter jq yamllint shellcheck curl procps \
   python3 python3-yaml
 
 PROM=http://127.0.1.3:9090
