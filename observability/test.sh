@@ -16,6 +16,7 @@ PASSED=0
 FAILED=0
 TMP=$(mktemp -d)
 STACK=$TMP/stack
+KEPT=${TMPDIR:-/tmp}/observability-test-logs-$(date -u +%Y%m%dT%H%M%SZ)
 T0=$(date +%s)
 
 # Tears the local stack down (even on failure or Ctrl-C) and proves nothing is left running.
@@ -23,6 +24,10 @@ T0=$(date +%s)
 teardown() {
   if [ -d "$STACK/pids" ]; then
     LOCAL_STACK_DIR=$STACK "$ROOT/scripts/local-stack.sh" down >/dev/null 2>&1 || true
+  fi
+  # On failure the stack's logs outlive the temporary folder.
+  if [ "$FAILED" -gt 0 ] && [ -d "$STACK/logs" ]; then
+    { mkdir -p "$KEPT"; cp -r "$STACK/logs" "$TMP"/*.log "$KEPT/"; } 2>/dev/null || true
   fi
   rm -rf "$TMP"
 }
@@ -125,8 +130,9 @@ e2e() {
   export LOCAL_STACK_DIR=$STACK
   up_start=$(date +%s)
   if ! "$ROOT/scripts/local-stack.sh" up --detach >"$TMP/up.log" 2>&1; then
-    echo "FAIL the local stack did not start:"
-    tail -20 "$TMP/up.log" | sed 's/^/       /'
+    echo "FAIL the local stack did not start (its logs are kept in $KEPT):"
+    { grep -E 'in use|Exception|Caused by|ERROR|did not' "$TMP/up.log" | head -8; tail -5 "$TMP/up.log"; } |
+      sed 's/^/       /'
     return 1
   fi
   echo "ok   local stack up (database, API, exporters, Prometheus) in $(($(date +%s) - up_start))s"

@@ -80,7 +80,9 @@ start() {
     echo "  $name is already running (pid $(cat "$PIDS/$name.pid"))"
     return 0
   fi
-  "$@" >"$LOGS/$name.log" 2>&1 &
+  # Truncate the log here, not in the background job: a restart must not find the last run's "ready" line.
+  : >"$LOGS/$name.log"
+  "$@" >>"$LOGS/$name.log" 2>&1 &
   echo $! >"$PIDS/$name.pid"
 }
 
