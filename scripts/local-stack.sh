@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # scripts/local-stack.sh: the demo's roles as processes on one machine, each on its own loopback address.
 # Commands: up [--detach] [--stage NAME [loadtest options]], status, down. Called by ./demo.
+# Roles: db (embedded MariaDB + mysqld_exporter), api, monitor (Prometheus, and Grafana when installed), loadgen
+# (a --stage run); node_exporter on every role's address. Logs in $LOCAL_STACK_DIR/logs (default .local-stack/logs).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,10 +16,17 @@ PIDS=$STATE/pids
 # The roles' addresses and ports (docs/architecture.md): the same ports as on AWS.
 API_HOST=127.0.1.1
 DB_HOST=127.0.1.2
+MONITOR_HOST=127.0.1.3
 LOADGEN_HOST=127.0.1.4
 DB_PORT=3306
 API_PORT=5000
 ADMIN_PORT=8000
+NODE_EXPORTER_PORT=9100
+MYSQLD_EXPORTER_PORT=9104
+PROMETHEUS_PORT=9090
+GRAFANA_PORT=3000
+ROLE_HOSTS=("api=$API_HOST" "db=$DB_HOST" "monitor=$MONITOR_HOST" "loadgen=$LOADGEN_HOST")
+OBS=$ROOT/observability
 
 # Local-only credentials for the embedded database; AWS reads real ones from SSM Parameter Store.
 DB_NAME=orders
@@ -35,6 +44,7 @@ usage() {
 usage: scripts/local-stack.sh up [--detach] [--stage NAME [loadtest options...]]
        scripts/local-stack.sh status
        scripts/local-stack.sh down
+       scripts/local-stack.sh stop NAME...    stop some processes (names as in status); up --detach restarts them
 TXT
 }
 
@@ -70,26 +80,44 @@ start() {
     echo "  $name is already running (pid $(cat "$PIDS/$name.pid"))"
     return 0
   fi
-  "$@" >"$LOGS/$name.log" 2>&1 &
+  # Truncate the log here, not in the background job: a restart must not find the last run's "ready" line.
+  : >"$LOGS/$name.log"
+  "$@" >>"$LOGS/$name.log" 2>&1 &
   echo $! >"$PIDS/$name.pid"
 }
 
+# stop_one NAME: stops one process of the stack (TERM, then KILL after 10 s).
+stop_one() {
+  local name=$1 pidfile=$PIDS/$1.pid pid
+  [ -f "$pidfile" ] || return 0
+  pid=$(cat "$pidfile")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 100); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -9 "$pid" 2>/dev/null || true
+    echo "  stopped $name"
+  fi
+  rm -f "$pidfile"
+}
+
 stop_all() {
-  local pidfile pid name
+  local pidfile
   for pidfile in "$PIDS"/*.pid; do
     [ -f "$pidfile" ] || continue
-    name=$(basename "$pidfile" .pid)
-    pid=$(cat "$pidfile")
-    if kill -0 "$pid" 2>/dev/null; then
-      kill "$pid" 2>/dev/null || true
-      for _ in $(seq 100); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-      done
-      kill -9 "$pid" 2>/dev/null || true
-      echo "  stopped $name"
-    fi
-    rm -f "$pidfile"
+    stop_one "$(basename "$pidfile" .pid)"
+  done
+}
+
+# stop NAME...: stops some processes (e.g. db node-db: the database host "fails"); `up --detach` starts them again.
+cmd_stop() {
+  local name
+  [ $# -gt 0 ] || { usage >&2; exit 2; }
+  for name in "$@"; do
+    [ -f "$PIDS/$name.pid" ] || { echo "no process '$name' in $PIDS (see status)" >&2; exit 2; }
+    stop_one "$name"
   done
 }
 
@@ -134,6 +162,62 @@ start_api() {
     { echo "the API did not become ready; see $LOGS/api.log" >&2; return 1; }
 }
 
+# Fails when something else already listens on HOST:PORT (127.0.1.x is shared by everyone on the machine).
+ensure_free() {
+  if (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; then
+    echo "$1:$2 is already in use (another local stack?); stop it first ('ss -ltnp | grep $1:$2')." >&2
+    return 1
+  fi
+}
+
+# The flags of an exporter, one per line in observability/exporters/*.flags (comments and blank lines dropped):
+# the same files the AMIs bake, so both run the exporters alike.
+read_flags() {
+  grep -v -E '^[[:space:]]*(#|$)' "$1"
+}
+
+start_exporters() {
+  local role host flags=()
+  mapfile -t flags < <(read_flags "$OBS/exporters/node-exporter.flags")
+  for role in "${ROLE_HOSTS[@]}"; do
+    host=${role#*=}
+    running "node-${role%%=*}" || ensure_free "$host" "$NODE_EXPORTER_PORT"
+    start "node-${role%%=*}" prometheus-node-exporter --web.listen-address="$host:$NODE_EXPORTER_PORT" "${flags[@]}"
+  done
+  # The exporter's credentials live in a 0600 my.cnf in the state folder, never on a command line.
+  (umask 077 && printf '[client]\nuser=%s\npassword=%s\nhost=%s\nport=%s\n' \
+    "$EXPORTER_USER" "$EXPORTER_PASSWORD" "$DB_HOST" "$DB_PORT" >"$STATE/mysqld-exporter.my.cnf")
+  mapfile -t flags < <(read_flags "$OBS/exporters/mysqld-exporter.flags")
+  running mysqld-exporter || ensure_free "$DB_HOST" "$MYSQLD_EXPORTER_PORT"
+  start mysqld-exporter prometheus-mysqld-exporter --config.my-cnf="$STATE/mysqld-exporter.my.cnf" \
+    --web.listen-address="$DB_HOST:$MYSQLD_EXPORTER_PORT" "${flags[@]}"
+  wait_http "http://$DB_HOST:$MYSQLD_EXPORTER_PORT/metrics" 20 ||
+    { echo "mysqld_exporter did not start; see $LOGS/mysqld-exporter.log" >&2; return 1; }
+}
+
+# Prometheus with the AWS configuration rendered for loopback targets (observability/bin/render-config).
+start_prometheus() {
+  "$OBS/bin/render-config" local "$STATE/prometheus" "${ROLE_HOSTS[@]}"
+  running prometheus || ensure_free "$MONITOR_HOST" "$PROMETHEUS_PORT"
+  start prometheus prometheus --config.file="$STATE/prometheus/prometheus.yml" \
+    --storage.tsdb.path="$STATE/data/prometheus" --storage.tsdb.retention.time=7d \
+    --web.listen-address="$MONITOR_HOST:$PROMETHEUS_PORT" --web.enable-lifecycle
+  wait_http "http://$MONITOR_HOST:$PROMETHEUS_PORT/-/ready" 60 ||
+    { echo "Prometheus did not become ready; see $LOGS/prometheus.log" >&2; return 1; }
+}
+
+# Grafana only where it is installed (it is not packaged for Debian): provisioning and dashboards from the repository.
+start_grafana() {
+  command -v grafana-server >/dev/null || return 0
+  local home=/usr/share/grafana
+  mkdir -p "$STATE/data/grafana"
+  running grafana || ensure_free "$MONITOR_HOST" "$GRAFANA_PORT"
+  start grafana env PROMETHEUS_URL="http://$MONITOR_HOST:$PROMETHEUS_PORT" DASHBOARDS_DIR="$OBS/grafana/dashboards" \
+    GF_PATHS_PROVISIONING="$OBS/grafana/provisioning" GF_PATHS_DATA="$STATE/data/grafana" GF_PATHS_LOGS="$LOGS" \
+    GF_SERVER_HTTP_ADDR="$MONITOR_HOST" GF_SERVER_HTTP_PORT="$GRAFANA_PORT" \
+    grafana-server --homepath "$home"
+}
+
 print_endpoints() {
   cat <<TXT
 
@@ -142,6 +226,16 @@ The local stack is up (logs in $LOGS):
   API admin    http://$API_HOST:$ADMIN_PORT/metrics  http://$API_HOST:$ADMIN_PORT/health/ready
   database     mysql://$DB_HOST:$DB_PORT/$DB_NAME (user $DB_USER, password $DB_PASSWORD)
 TXT
+  running prometheus || return 0
+  cat <<TXT
+  exporters    http://$DB_HOST:$MYSQLD_EXPORTER_PORT/metrics   node_exporter on http://127.0.1.{1..4}:$NODE_EXPORTER_PORT/metrics
+  Prometheus   http://$MONITOR_HOST:$PROMETHEUS_PORT/targets   http://$MONITOR_HOST:$PROMETHEUS_PORT/alerts
+TXT
+  if running grafana; then
+    echo "  Grafana      http://$MONITOR_HOST:$GRAFANA_PORT/ (admin/admin on first login)"
+  else
+    echo "  Grafana      not installed here; the dashboards are in observability/grafana/dashboards/"
+  fi
 }
 
 run_stage() {
@@ -169,6 +263,13 @@ cmd_up() {
     shift
   done
   use_jdk
+  # Monitoring needs Debian's Prometheus and exporters: installed when root; without them the database and the
+  # API still run, as before monitoring joined the stack.
+  local monitoring=1
+  if ! (require_packages prometheus prometheus-node-exporter prometheus-mysqld-exporter python3-yaml); then
+    echo "warning: starting without monitoring (exporters, Prometheus); install the packages above to add it" >&2
+    monitoring=0
+  fi
   mkdir -p "$LOGS" "$PIDS" "$STATE/data"
   build_if_needed
   if [ "$detach" -eq 0 ]; then
@@ -180,6 +281,12 @@ cmd_up() {
   start_db
   echo "Migrating and starting the API on $API_HOST:$API_PORT..."
   start_api
+  if [ "$monitoring" -eq 1 ]; then
+    echo "Starting the exporters and Prometheus on $MONITOR_HOST:$PROMETHEUS_PORT..."
+    start_exporters
+    start_prometheus
+    start_grafana
+  fi
   print_endpoints
   local status=0
   if [ -n "$stage" ]; then
@@ -191,10 +298,12 @@ cmd_up() {
     return "$status"
   fi
   echo "Press Ctrl-C to stop."
+  local pidfile name
   while true; do
     sleep 1 &
     wait $! || true
-    for name in db api; do
+    for pidfile in "$PIDS"/*.pid; do
+      name=$(basename "$pidfile" .pid)
       running "$name" || { echo "$name exited; see $LOGS/$name.log" >&2; exit 1; }
     done
   done
@@ -213,11 +322,18 @@ cmd_status() {
     fi
   done
   [ "$any" -eq 1 ] || echo "the local stack is not running"
+  # What Prometheus sees: each target's health.
+  if running prometheus && command -v jq >/dev/null; then
+    echo "Prometheus targets (http://$MONITOR_HOST:$PROMETHEUS_PORT/targets):"
+    curl -fs "http://$MONITOR_HOST:$PROMETHEUS_PORT/api/v1/targets?state=active" |
+      jq -r '.data.activeTargets[] | "  \(.labels.job)\t\(.labels.instance)\t\(.health)"' | sort || true
+  fi
 }
 
 case ${1:-} in
   up) shift; cmd_up "$@" ;;
   status) cmd_status ;;
   down) stop_all ;;
+  stop) shift; cmd_stop "$@" ;;
   *) usage >&2; exit 2 ;;
 esac
