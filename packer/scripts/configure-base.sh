@@ -7,7 +7,7 @@ set -euo pipefail
 
 require_env ROLE
 # unattended-upgrades applies security updates on the running instances (README.md, "Security updates").
-BASE_PACKAGES=${BASE_PACKAGES:-ca-certificates curl jq unattended-upgrades}
+BASE_PACKAGES=${BASE_PACKAGES:-ca-certificates curl jq procps unattended-upgrades}
 # snap: Ubuntu's AMIs ship the agent as a snap, which this checks; none: skip (a test chroot has no snapd).
 SSM_AGENT=${SSM_AGENT:-snap}
 UPGRADE=${UPGRADE:-1}

@@ -22,6 +22,12 @@ apt_install $MYSQL_PACKAGES "$STRESS_PACKAGE"
 log "installing the demo settings into $MYSQL_CONF_DIR"
 install -m 0644 "$SETTINGS" "$MYSQL_CONF_DIR/zz1-prometheus-demo.cnf"
 
+# The slow query log's directory: Ubuntu's package makes it, Debian's MariaDB does not, and the server turns
+# the slow log off for good when it cannot open the file. Created only if missing (its owner and mode stay).
+if [ ! -d /var/log/mysql ]; then
+  install -d -o mysql -g adm -m 2750 /var/log/mysql
+fi
+
 # What the boot scripts need to know about this server (no secrets).
 cat >/etc/prometheus-demo/mysql.env <<ENV
 # Written by packer/scripts/install-mysql.sh: where the boot-time MySQL settings go.

@@ -11,6 +11,7 @@ MYSQLD_VALIDATE=${MYSQLD_VALIDATE:-1}
 verify_common
 require_file /etc/prometheus-demo/mysql.env /etc/prometheus-demo/exporters/mysqld-exporter.flags "$MYSQLD"
 command -v stress-ng >/dev/null || die "stress-ng is missing (db-stress stage)"
+[ -d /var/log/mysql ] || die "/var/log/mysql is missing: MySQL would turn the slow query log off"
 # shellcheck source=/dev/null
 . /etc/prometheus-demo/mysql.env
 
