@@ -67,6 +67,23 @@ validate() {
 }
 check "packer validate (1.6.6, without plugins.pkr.hcl and the ci-strip block)" validate
 
+# Every unit and drop-in under files/rootfs is one that a verify-<role>.sh (or the Grafana stand-in step below)
+# passes to systemd-analyze verify, so none goes unchecked.
+units_covered() {
+  local unit unverified=0 count=0
+  while IFS= read -r unit; do
+    count=$((count + 1))
+    if ! grep -q "$unit" scripts/verify-*.sh && ! grep -q "systemd-analyze verify.*$unit" test.sh; then
+      echo "  $unit (files/rootfs) is not verified by any verify-<role>.sh"
+      unverified=1
+    fi
+  done < <(find files/rootfs -path '*/systemd/system/*' \( -name '*.service' -o -name '*.service.d' \) \
+    -printf '%f\n' | sed 's/\.d$//' | sort -u)
+  echo "  $count units and drop-ins, each passed to systemd-analyze verify in the chroot"
+  return "$unverified"
+}
+check "every unit under systemd-analyze verify" units_covered
+
 shell_scripts() {
   printf '%s\n' test.sh scripts/*.sh tests/*.sh
   grep -rlE '^#!/usr/bin/env bash|^#!/bin/(ba)?sh' files/rootfs
@@ -379,6 +396,7 @@ run_chroot() {
   for artifact in "$ROOT/app/target/order-api.jar" "$ROOT/app/target/libs" "$ROOT/loadtest/target/loadtest.jar"; do
     [ -e "$artifact" ] || { echo "  $artifact is missing: ./mvnw -B -q install -DskipTests"; return 1; }
   done
+  [ -d "$ROOT/observability" ] || { echo "  $ROOT/observability is missing: the images bake it"; return 1; }
   JAVA_RUNTIME_ARCHIVE=$HERE/build/java-runtime.tar.gz
   if [ ! -f "$JAVA_RUNTIME_ARCHIVE" ] || [ -n "$(find "$ROOT/app/target/order-api.jar" "$ROOT/loadtest/target/loadtest.jar" \
     -newer "$JAVA_RUNTIME_ARCHIVE")" ]; then

@@ -33,6 +33,7 @@ apt_install $BASE_PACKAGES
 
 if [ "$SSM_AGENT" = snap ]; then
   # Session Manager replaces SSH on the instances (no port 22 in Terraform's security groups).
+  snap wait system seed.loaded
   if ! snap list amazon-ssm-agent >/dev/null 2>&1; then
     log "installing the SSM agent snap"
     snap install amazon-ssm-agent --classic

@@ -13,6 +13,8 @@ AWSCLI_PACKAGE=${AWSCLI_PACKAGE:-awscli}
 
 case "$AWSCLI_SOURCE" in
   snap)
+    # On a first boot snapd may still be seeding; snap install fails until it is done.
+    snap wait system seed.loaded
     if ! snap list aws-cli >/dev/null 2>&1; then
       log "installing the aws-cli snap ($AWSCLI_SNAP_CHANNEL)"
       snap install aws-cli --classic --channel="$AWSCLI_SNAP_CHANNEL"

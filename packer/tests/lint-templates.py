@@ -25,10 +25,13 @@ for file, body in text.items():
 
 for role in roles:
     block = re.search(r'name\s*=\s*"%s"(.*?)\n  \}' % role, build, re.S).group(1)
-    if not re.search(r'Role\s*=\s*"%s"' % role, block) or "local.image_tags" not in block:
-        problems.append(f"source {role}: tags must merge local.image_tags with Role = \"{role}\"")
-    if "snapshot_tags" not in block:
-        problems.append(f"source {role}: no snapshot_tags")
+    for attribute in ("tags", "snapshot_tags"):
+        value = re.search(r"^\s*%s\s*=\s*(.*)$" % attribute, block, re.M)
+        if not value or "local.image_tags" not in value.group(1) \
+                or not re.search(r'Role\s*=\s*"%s"' % role, value.group(1)):
+            problems.append(f"source {role}: {attribute} must merge local.image_tags with Role = \"{role}\"")
+    if not re.search(r'ami_name\s*=\s*".*var\.version.*var\.git_commit', block):
+        problems.append(f"source {role}: ami_name must carry var.version and var.git_commit")
     if not os.path.isfile(os.path.join(root, "scripts", f"verify-{role}.sh")):
         problems.append(f"scripts/verify-{role}.sh is missing")
 
