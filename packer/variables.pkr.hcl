@@ -70,24 +70,44 @@ variable "api_jar" {
   type        = string
   description = "The order API's jar, built by ./mvnw install at the repository root."
   default     = "../app/target/order-api.jar"
+
+  validation {
+    condition     = regex_replace(var.api_jar, "^.+\\.jar$", "") == ""
+    error_message = "The API jar must be a path ending in .jar."
+  }
 }
 
 variable "api_libs_dir" {
   type        = string
   description = "The directory of the API's dependency jars (the jar's manifest Class-Path points into it)."
   default     = "../app/target/libs"
+
+  validation {
+    condition     = regex_replace(var.api_libs_dir, "^[^*?]+[^/]$", "") == ""
+    error_message = "The libs directory must be a directory path without a trailing slash or wildcards."
+  }
 }
 
 variable "loadtest_jar" {
   type        = string
   description = "The load generator's runnable jar, built by ./mvnw install at the repository root."
   default     = "../loadtest/target/loadtest.jar"
+
+  validation {
+    condition     = regex_replace(var.loadtest_jar, "^.+\\.jar$", "") == ""
+    error_message = "The loadtest jar must be a path ending in .jar."
+  }
 }
 
 variable "java_runtime_archive" {
   type        = string
   description = "The jlink Java runtime for the api and loadgen images, made by scripts/prepare-artifacts.sh."
   default     = "build/java-runtime.tar.gz"
+
+  validation {
+    condition     = regex_replace(var.java_runtime_archive, "^.+\\.tar\\.gz$", "") == ""
+    error_message = "The Java runtime archive must be a .tar.gz made by scripts/prepare-artifacts.sh."
+  }
 }
 
 variable "grafana_version" {

@@ -17,6 +17,13 @@ for tree in common "$ROLE"; do
     tar -C / --no-overwrite-dir --no-same-owner -xf -
 done
 chmod -R go-w /etc/systemd/system /usr/local/lib/prometheus-demo /usr/local/bin
+# Executable whatever the upload kept of the modes: the boot scripts and the wrappers.
+find /usr/local/lib/prometheus-demo -type f -exec chmod 0755 {} +
+for tree in common "$ROLE"; do
+  if [ -d "$STAGE/rootfs/$tree/usr/local/bin" ]; then
+    find "$STAGE/rootfs/$tree/usr/local/bin" -type f -printf '/usr/local/bin/%f\0' | xargs -0 -r chmod 0755
+  fi
+done
 systemctl daemon-reload 2>/dev/null || true
 
 # The services each role starts at boot; the oneshot boot steps are pulled in by their Requires/RequiredBy.
