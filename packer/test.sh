@@ -278,7 +278,7 @@ DB_IP=127.0.3.2
 API_IP=127.0.3.1
 
 chroot_db() {
-  local r=$WORK/db/root cmd
+  local r=$WORK/db/root cmd grants line
   new_role_root db || return 1
   run_scripts db -- configure-base.sh install-aws-cli.sh || return 1
   run_scripts db "${DEBIAN_DB_VARS[@]}" -- install-mysql.sh || return 1
@@ -304,8 +304,10 @@ chroot_db() {
   in_chroot "$r" VPC_CIDR=127.0.0.0/8 /usr/local/lib/prometheus-demo/create-db-accounts 2>/dev/null || return 1
   [ "$(in_chroot "$r" stat -c "%a %U" /etc/prometheus-demo/mysqld-exporter.my.cnf)" = "600 prometheus" ] ||
     { echo "  the exporter's my.cnf is not 0600 prometheus"; return 1; }
-  in_chroot "$r" mysql --batch -N -e "SHOW GRANTS FOR 'exporter'@'localhost'; \
-    SHOW GRANTS FOR 'orders'@'127.0.0.0/255.0.0.0'" | sed -e 's/IDENTIFIED BY PASSWORD .*//' -e 's/^/    /'
+  grants=$(in_chroot "$r" mysql --batch -N -e "SHOW GRANTS FOR 'exporter'@'localhost'; \
+    SHOW GRANTS FOR 'orders'@'127.0.0.0/255.0.0.0'" | sed "s/PASSWORD '[^']*'/PASSWORD '(hash)'/")
+  while IFS= read -r line; do echo "    $line"; done <<<"$grants"
+  grep -q 'MAX_USER_CONNECTIONS 3' <<<"$grants" || { echo "  the exporter has no connection limit"; return 1; }
   cmd=$(exec_start "$r/etc/systemd/system/prometheus-mysqld-exporter.service.d/prometheus-demo.conf" "$DB_IP")
   # shellcheck disable=SC2086 # the unit's command line, split as systemd splits it
   spawn "$WORK/db-exporter.log" "$r" setpriv --reuid=prometheus --regid=prometheus --init-groups $cmd
