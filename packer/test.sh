@@ -121,16 +121,16 @@ cleanup_chroots() {
 trap cleanup_chroots EXIT
 
 mount_tracked() {
-  mount "$@"
+  mount "$@" || return 1
   MOUNTS+=("${!#}")
 }
 
 mount_system() {
   local root=$1
-  mount_tracked -t proc proc "$root/proc"
-  mount_tracked --bind /dev "$root/dev"
-  mount_tracked -t devpts devpts "$root/dev/pts" -o newinstance,ptmxmode=0666
-  mount_tracked -t tmpfs tmpfs "$root/run"
+  mount_tracked -t proc proc "$root/proc" &&
+    mount_tracked --bind /dev "$root/dev" &&
+    mount_tracked -t devpts devpts -o newinstance,ptmxmode=0666 "$root/dev/pts" &&
+    mount_tracked -t tmpfs tmpfs "$root/run"
 }
 
 # in_chroot ROOT COMMAND...: a clean environment, as Packer's `sudo env VARS bash script` gives.
@@ -165,8 +165,8 @@ prepare_base() {
   printf '#!/bin/sh\nexit 101\n' >"$BASE.tmp/usr/sbin/policy-rc.d"
   chmod 0755 "$BASE.tmp/usr/sbin/policy-rc.d"
   cp /etc/resolv.conf "$BASE.tmp/etc/resolv.conf"
-  mount_system "$BASE.tmp"
-  mount_tracked --bind "$CACHE/apt-archives" "$BASE.tmp/var/cache/apt/archives"
+  mount_system "$BASE.tmp" || return 1
+  mount_tracked --bind "$CACHE/apt-archives" "$BASE.tmp/var/cache/apt/archives" || return 1
   # shellcheck disable=SC2086 # a list of package names
   if ! { in_chroot "$BASE.tmp" apt-get -q update && in_chroot "$BASE.tmp" DEBIAN_FRONTEND=noninteractive \
     apt-get -y -q install --no-install-recommends $BASE_PACKAGES; } >"$CACHE/base-packages.log" 2>&1; then
@@ -183,9 +183,14 @@ prepare_base() {
 new_role_root() {
   local role=$1 dir=$WORK/$1 stage
   mkdir -p "$dir/upper" "$dir/work" "$dir/root"
-  mount_tracked -t overlay overlay -o "lowerdir=$BASE,upperdir=$dir/upper,workdir=$dir/work" "$dir/root"
-  mount_system "$dir/root"
-  mount_tracked --bind "$CACHE/apt-archives" "$dir/root/var/cache/apt/archives"
+  # Where overlayfs is not available (some containers), a copy of the base does the same, more slowly.
+  if ! mount_tracked -t overlay overlay -o "lowerdir=$BASE,upperdir=$dir/upper,workdir=$dir/work" "$dir/root" \
+    2>/dev/null; then
+    echo "  [$role] overlayfs unavailable; copying the base"
+    cp -a "$BASE/." "$dir/root/"
+  fi
+  mount_system "$dir/root" || return 1
+  mount_tracked --bind "$CACHE/apt-archives" "$dir/root/var/cache/apt/archives" || return 1
   # What build.pkr.hcl uploads: lib.sh to /tmp, the staging tree, the scripts (Packer uploads each one to /tmp).
   stage=$dir/root/tmp/packer-files
   mkdir -p "$stage/observability" "$dir/root/tmp/packer"

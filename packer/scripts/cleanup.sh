@@ -46,7 +46,10 @@ log "removing SSH host keys, machine-id, histories, logs and staged files"
 rm -f /etc/ssh/ssh_host_*
 # Empty, not absent: systemd makes a new one at first boot.
 truncate -s 0 /etc/machine-id
-rm -f /var/lib/dbus/machine-id
+# Ubuntu links this to /etc/machine-id; only a copy of its own would carry the bake's id.
+if [ -f /var/lib/dbus/machine-id ] && [ ! -L /var/lib/dbus/machine-id ]; then
+  rm -f /var/lib/dbus/machine-id
+fi
 rm -f /root/.bash_history /home/*/.bash_history /root/.lesshst
 rm -rf /root/.cache /tmp/* /var/tmp/*
 rm -rf "$STAGE"

@@ -52,4 +52,23 @@ for pattern in 'prometheus*.yml' '*.rules.yml' '*-exporter.flags'; do
   done < <(find "$HERE" -path "$HERE/build" -prune -o -type f -name "$pattern" -print)
 done
 [ "$status" -eq 0 ] && echo "  ${#obs_sums[@]} observability files; none copied into packer/"
+
+# 4. MySQL's settings are packer's own file (files/rootfs/db/...); the local stack's embedded MariaDB runs with
+# --no-defaults and takes the same settings as arguments. Both must say the same.
+cnf=$HERE/files/rootfs/db/etc/mysql/mysql.conf.d/zz1-prometheus-demo.cnf
+embedded=$ROOT/db/embedded/src/main/java/dev/promdemo/db/EmbeddedDatabase.java
+if [ -f "$embedded" ]; then
+  for setting in performance_schema slow_query_log long_query_time max_connections; do
+    ours=$(sed -n "s/^$setting *= *\([^ #]*\).*/\1/p" "$cnf")
+    local_stack=$(grep -o -- "--${setting//_/-}=[^\"]*" "$embedded" | cut -d= -f2)
+    if [ -n "$ours" ] && [ "$ours" = "$local_stack" ]; then
+      echo "  $setting = $ours in the image and in the local stack's database"
+    else
+      echo "  DIFFERENT: $setting is '$ours' in ${cnf#"$ROOT"/} but '$local_stack' in ${embedded#"$ROOT"/}"
+      status=1
+    fi
+  done
+else
+  echo "  ${embedded#"$ROOT"/} not found: MySQL settings not compared with the local stack"
+fi
 exit "$status"
