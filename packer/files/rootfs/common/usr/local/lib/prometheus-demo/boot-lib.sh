@@ -64,7 +64,8 @@ check_secret() {
 # write_private FILE: writes stdin to FILE (root only, 0600) atomically.
 write_private() {
   local file=$1 tmp
-  install -d -m 0755 "$(dirname "$file")"
+  # Made only when missing: install -d would also reset the mode of an existing directory.
+  [ -d "$(dirname "$file")" ] || install -d -m 0755 "$(dirname "$file")"
   tmp=$(mktemp "$file.XXXXXX")
   chmod 0600 "$tmp"
   cat >"$tmp"
