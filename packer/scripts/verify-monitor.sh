@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# scripts/verify-monitor.sh: the monitor image before it is sealed: Prometheus's configuration and rules (also as
+# rendered at boot for another region), Grafana's provisioning and dashboards, no Grafana database, the units.
+# Parameters (env): GRAFANA_SKIP (1: Grafana's package was not installed).
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+GRAFANA_SKIP=${GRAFANA_SKIP:-0}
+verify_common
+promtool check config /etc/prometheus/prometheus.yml
+promtool check rules /etc/prometheus/rules/*.yml
+
+# The boot step, for a region other than the file's, into a scratch directory.
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+printf 'PROJECT=prometheus-demo\nROLE=monitor\nAWS_REGION=us-east-2\nSSM_PREFIX=/prometheus-demo\n' >"$scratch/runtime.env"
+RUNTIME_ENV=$scratch/runtime.env PROMETHEUS_RUNTIME_DIR=$scratch/prometheus \
+  /usr/local/lib/prometheus-demo/configure-prometheus
+grep -q 'region: us-east-2' "$scratch/prometheus/prometheus.yml" || die "the boot step did not set the region"
+
+require_file /etc/grafana/provisioning/datasources /etc/grafana/provisioning/dashboards
+for dashboard in /etc/grafana/dashboards/*.json; do
+  [ -e "$dashboard" ] || die "no dashboards in /etc/grafana/dashboards"
+  jq -e '.uid and .title' "$dashboard" >/dev/null || die "$dashboard is not a dashboard (uid, title)"
+done
+# Grafana creates its database, and the admin account with the SSM password, at the first start on an instance.
+[ ! -e /var/lib/grafana/grafana.db ] || die "/var/lib/grafana/grafana.db must not be baked"
+
+units=(prometheus-node-exporter.service prometheus-config.service prometheus.service)
+if [ "$GRAFANA_SKIP" = 1 ]; then
+  log "SKIP: Grafana not installed (GRAFANA_SKIP=1): grafana-server units not verified"
+else
+  [ "$(apt-mark showhold grafana)" = grafana ] || die "grafana is not held at its pinned version"
+  units+=(grafana-admin-config.service grafana-server.service)
+fi
+verify_units "${units[@]}"
+log "monitor image verified"
