@@ -58,7 +58,7 @@ build_if_needed() {
     fi
   done
   if [ "$stale" -eq 0 ] && [ -n "$(find "$ROOT/app/src" "$ROOT/db" "$ROOT/pom.xml" \
-    -newer "$API_JAR" -type f -not -path "*/target/*" -print -quit 2>/dev/null)" ]; then
+    -newer "$API_JAR" -type f -not -path "*/target/*" -not -name "*.md" -print -quit 2>/dev/null)" ]; then
     stale=1
   fi
   if [ "$stale" -eq 1 ]; then
