@@ -50,16 +50,22 @@ TXT
 
 # Builds the jars when they are missing or older than their sources.
 build_if_needed() {
-  local jar stale=0 jars=("$API_JAR" "$DB_JAR")
-  [ -f "$ROOT/loadtest/pom.xml" ] && jars+=("$LOADTEST_JAR")
+  local jar stale=0 jars=("$API_JAR" "$DB_JAR" "$LOADTEST_JAR") oldest
   for jar in "${jars[@]}"; do
     if [ ! -f "$jar" ]; then
       stale=1
     fi
   done
-  if [ "$stale" -eq 0 ] && [ -n "$(find "$ROOT/app/src" "$ROOT/db" "$ROOT/pom.xml" \
-    -newer "$API_JAR" -type f -not -path "*/target/*" -not -name "*.md" -print -quit 2>/dev/null)" ]; then
-    stale=1
+  if [ "$stale" -eq 0 ]; then
+    # Sources newer than the oldest jar mean a rebuild (documentation does not count).
+    oldest=${jars[0]}
+    for jar in "${jars[@]}"; do
+      [ "$jar" -ot "$oldest" ] && oldest=$jar
+    done
+    if [ -n "$(find "$ROOT/app/src" "$ROOT/db" "$ROOT/loadtest/src" "$ROOT/pom.xml" "$ROOT"/*/pom.xml \
+      -newer "$oldest" -type f -not -path "*/target/*" -not -name "*.md" -print -quit 2>/dev/null)" ]; then
+      stale=1
+    fi
   fi
   if [ "$stale" -eq 1 ]; then
     echo "Building the jars (the first build downloads dependencies and takes a few minutes)..."
