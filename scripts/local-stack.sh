@@ -48,28 +48,22 @@ usage: scripts/local-stack.sh up [--detach] [--stage NAME [loadtest options...]]
 TXT
 }
 
-# Builds the jars when they are missing or older than their sources.
+# Builds the jars when one is missing or a source changed since the last build. Maven leaves an unchanged jar's
+# timestamp alone, so the reference is a stamp touched after each build, not the jars.
 build_if_needed() {
-  local jar stale=0 jars=("$API_JAR" "$DB_JAR" "$LOADTEST_JAR") oldest
-  for jar in "${jars[@]}"; do
-    if [ ! -f "$jar" ]; then
-      stale=1
-    fi
+  local jar stale=0 stamp=$STATE/build.stamp
+  for jar in "$API_JAR" "$DB_JAR" "$LOADTEST_JAR"; do
+    [ -f "$jar" ] || stale=1
   done
-  if [ "$stale" -eq 0 ]; then
-    # Sources newer than the oldest jar mean a rebuild (documentation does not count).
-    oldest=${jars[0]}
-    for jar in "${jars[@]}"; do
-      [ "$jar" -ot "$oldest" ] && oldest=$jar
-    done
-    if [ -n "$(find "$ROOT/app/src" "$ROOT/db" "$ROOT/loadtest/src" "$ROOT/pom.xml" "$ROOT"/*/pom.xml \
-      -newer "$oldest" -type f -not -path "*/target/*" -not -name "*.md" -print -quit 2>/dev/null)" ]; then
-      stale=1
-    fi
+  if [ "$stale" -eq 0 ] && { [ ! -f "$stamp" ] ||
+    [ -n "$(find "$ROOT/app/src/main" "$ROOT/db" "$ROOT/loadtest/src/main" "$ROOT/pom.xml" "$ROOT"/*/pom.xml \
+      -newer "$stamp" -type f -not -path "*/target/*" -not -name "*.md" -print -quit 2>/dev/null)" ]; }; then
+    stale=1
   fi
   if [ "$stale" -eq 1 ]; then
     echo "Building the jars (the first build downloads dependencies and takes a few minutes)..."
     (cd "$ROOT" && ./mvnw -B -q -DskipTests package)
+    touch "$stamp"
   fi
 }
 
