@@ -18,6 +18,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -55,8 +56,8 @@ final class OrderRepository {
             SELECT o.order_id, o.customer_id, o.total_amount, o.status, o.created_at,
                    i.item_id, i.product_id, i.quantity, i.unit_price
             FROM orders o LEFT JOIN order_items i ON i.order_id = o.order_id
-            WHERE o.order_id = ?
-            ORDER BY i.item_id""";
+            WHERE o.order_id = ?""";
+    private static final Comparator<Order.Item> ITEM_ORDER = Comparator.comparingLong(Order.Item::itemId);
     private static final String SQL_INSERT_ORDER =
             "INSERT INTO orders (customer_id, total_amount, status, created_at) VALUES (?, ?, ?, ?)";
     private static final String SQL_INSERT_ITEMS_PREFIX =
@@ -216,6 +217,10 @@ final class OrderRepository {
                                          row.column("unit_price").get(BigDecimal.class)));
             }
         }
+        // Items are sorted here, not by the query: an ORDER BY on the joined table made MariaDB build a temporary table
+        // and filesort it for every read (EXPLAIN: "Using temporary; Using filesort"). The index walk on
+        // (order_id, item_id) normally returns them in order already, so this sort seldom moves anything.
+        items.sort(ITEM_ORDER);
         LocalDateTime created = first.column("created_at").get(LocalDateTime.class);
         return Optional.of(new Order(first.column("order_id").get(Long.class),
                                      first.column("customer_id").get(Long.class),
