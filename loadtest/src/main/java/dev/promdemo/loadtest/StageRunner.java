@@ -7,8 +7,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -25,6 +25,8 @@ final class StageRunner {
     private final AtomicInteger active = new AtomicInteger();
     private volatile int target;
     private volatile boolean stopped;
+    private volatile Thread pacer;
+    private volatile boolean pacerWaiting;
 
     StageRunner(OrderClient client, Workload workload, Verifier.Sample created, int maxInFlight,
                 Duration requestTimeout) {
@@ -138,48 +140,78 @@ final class StageRunner {
     }
 
     /**
-     * The open model as wrk2 runs it: request k is due at start + k / rate. A fixed set of workers (one per allowed
-     * request in flight, like wrk2's connections) each take the next due slot, wait for its time, send and record;
-     * when every worker is busy the next slot is taken late, and that delay is the schedule lag and part of the
-     * corrected latency. Slots still unsent at the end of the stage are not sent (they count as dropped).
+     * The open model as wrk2 runs it: request k is due at start + k / rate. One pacer (this thread) sends each
+     * request at its due time without waiting for earlier ones, up to the limit of requests in flight (wrk2's
+     * connections); at the limit the next request goes out late, and that delay is the schedule lag and part of the
+     * corrected latency. Responses are recorded as they complete. Requests still unsent at the end of the stage are
+     * not sent (they count as dropped).
+     *
+     * <p>A pacer rather than a thread per request in flight: a timed park and a blocking wait per request, each
+     * waking a thread, cost the generator more CPU than the requests themselves (docs/benchmarks.md).
      */
     private void runOpen(StageRecording rec, SplittableRandom random) {
         Stage stage = rec.stage();
         long start = rec.startNanos();
         long end = start + stage.length().toNanos();
         double period = 1e9 / stage.rate();
-        AtomicLong next = new AtomicLong();
         target = 0;
         rec.metrics().targetUsers().set(0);
-        int workers = (int) Math.min(maxInFlight, Math.max(1, stage.rate()));
-        List<Thread> threads = new ArrayList<>(workers);
-        for (int w = 0; w < workers; w++) {
-            SplittableRandom own = random.split();
-            threads.add(Thread.ofVirtual().name("sender-" + w).start(() -> sender(rec, own, next, start, end, period)));
+        pacer = Thread.currentThread();
+        long k = 0;
+        while (!stopped) {
+            long intended = start + (long) (k * period);
+            long now = System.nanoTime();
+            if (intended >= end || now >= end) {
+                break;
+            }
+            if (now < intended) {
+                LockSupport.parkNanos(Math.min(intended - now, TICK_NANOS));
+                continue;
+            }
+            if (active.get() >= maxInFlight) {
+                pacerWaiting = true;
+                if (active.get() >= maxInFlight) {
+                    LockSupport.parkNanos(TICK_NANOS); // a completing request unparks it sooner
+                }
+                pacerWaiting = false;
+                continue;
+            }
+            k++;
+            Operation op = workload.next(random, stage.readRatio());
+            long readId = op == Operation.READ ? workload.readId(random) : 0;
+            NewOrder order = op == Operation.WRITE ? workload.newOrder(random) : null;
+            sendAsync(rec, op, readId, order, intended);
         }
-        awaitAll(threads, end);
-        rec.dropped(Math.max(0, (long) Math.ceil((end - start) / period) - next.get()));
+        rec.dropped(Math.max(0, (long) Math.ceil((end - start) / period) - k));
+        long deadline = Math.max(System.nanoTime(), end) + requestTimeout.toNanos() + 2_000_000_000L;
+        while (active.get() > 0 && System.nanoTime() < deadline) {
+            pacerWaiting = true;
+            LockSupport.parkNanos(TICK_NANOS);
+        }
+        pacerWaiting = false;
     }
 
-    private void sender(StageRecording rec, SplittableRandom random, AtomicLong next, long start, long end,
-                        double period) {
+    private void sendAsync(StageRecording rec, Operation op, long readId, NewOrder order, long intended) {
         LoadMetrics.StageMetrics metrics = rec.metrics();
-        while (!stopped) {
-            long k = next.getAndIncrement();
-            long intended = start + (long) (k * period);
-            if (intended >= end || !sleepUntil(intended) || System.nanoTime() >= end) {
-                next.decrementAndGet();
-                return;
-            }
-            active.incrementAndGet();
-            metrics.activeUsers().inc();
+        active.incrementAndGet();
+        metrics.activeUsers().inc();
+        long sent = System.nanoTime();
+        CompletableFuture<OrderClient.Result> result = op == Operation.READ ? client.readAsync(readId)
+                : client.writeAsync(order);
+        result.whenComplete((done, failure) -> {
+            long received = System.nanoTime();
             try {
-                send(rec, workload.next(random, rec.stage().readRatio()), random, intended);
+                completed(rec, op, order, done != null ? done
+                        : new OrderClient.Result(Outcome.CONNECT_ERROR, 0, String.valueOf(failure)),
+                          intended, sent, received);
             } finally {
                 active.decrementAndGet();
                 metrics.activeUsers().dec();
+                if (pacerWaiting) {
+                    LockSupport.unpark(pacer);
+                }
             }
-        }
+        });
     }
 
     private void send(StageRecording rec, Operation op, SplittableRandom random, long intended) {
@@ -191,7 +223,11 @@ final class StageRunner {
     private void sendPlanned(StageRecording rec, Operation op, long readId, NewOrder order, long intended) {
         long sent = System.nanoTime();
         OrderClient.Result result = op == Operation.READ ? client.read(readId) : client.write(order);
-        long received = System.nanoTime();
+        completed(rec, op, order, result, intended, sent, System.nanoTime());
+    }
+
+    private void completed(StageRecording rec, Operation op, NewOrder order, OrderClient.Result result, long intended,
+                           long sent, long received) {
         rec.record(op, result.outcome(), intended, sent, received);
         if (op == Operation.WRITE && result.outcome() == Outcome.OK) {
             workload.created(result.orderId());

@@ -106,6 +106,27 @@ class MeasurementIT {
     }
 
     @Test
+    void openModelRequestsPastTheTimeoutAreCancelledAndCountedAsTimeouts(@TempDir Path dir) throws Exception {
+        // The open model's timeouts come from a sweeper, not from a wait per request: a stall longer than the
+        // timeout must still end every stalled request as a timeout, with its latency, and free its slot.
+        try (StubApi stub = new StubApi(1000); ScheduledExecutorService timer = Executors.newScheduledThreadPool(1)) {
+            timer.schedule(() -> stub.stallFor(1500), 1000, TimeUnit.MILLISECONDS);
+            Runs.Run run = Runs.run(dir, "--stage", "normal", "--target", stub.url(), "--rate", "100",
+                                    "--max-in-flight", "200", "--ramp", "0", "--duration", "3s", "--timeout", "500ms");
+            assertEquals(ExitCode.FAILED, run.exitCode(), run.output());
+            JsonNode stage = run.summary().path("stages").get(0);
+            JsonNode all = stage.path("operations").path("all");
+            long timeouts = all.path("by_outcome").path("timeout").asLong();
+            // About 100 requests are due during the first second of the stall; each waits past 500 ms.
+            assertTrue(timeouts >= 40, all.toString());
+            double observedMax = all.path("steady_state").path("latency_ms").path("observed").path("max").asDouble();
+            assertTrue(observedMax >= 500 && observedMax < 1000,
+                       "a timeout is recorded with its latency, ended soon after the timeout: " + all);
+            assertTrue(all.path("by_outcome").path("ok").asLong() > 100, "the run recovers after the stall: " + all);
+        }
+    }
+
+    @Test
     void impossibleThresholdFailsWith99(@TempDir Path dir) throws Exception {
         try (StubApi stub = new StubApi(1000)) {
             Runs.Run run = Runs.run(dir, "--stage", "normal", "--target", stub.url(), "--users", "2", "--ramp", "0",
