@@ -15,7 +15,9 @@ usage: benchmarks/capacity-sweep.sh [options]
   --from N          first rate, requests/s (default 500)
   --step N          rate increment (default 500)
   --to N            last rate tried (default 10000)
-  --duration D      steady time per rate (default 30s; each rate also gets a 5 s ramp)
+  --duration D      steady time per rate (default 30s)
+  --ramp D          unrecorded time at the start of each rate, while the generator's JIT warms up (default 10s)
+  --warmup D        unrecorded run at the first rate before each mix, to warm the API and database (default 20s)
   --out DIR         where results go (default loadtest-results/sweep-<time>)
 Writes per rate the loadtest outputs, and for the sweep sweep.json, sweep.md (table), sweep.html (chart) and, when
 Chromium is installed, sweep.png. Latencies are the corrected ones (from the intended send time).
@@ -28,6 +30,8 @@ from=500
 step=500
 to=10000
 duration=30s
+ramp=10s
+warmup=20s
 out=$ROOT/loadtest-results/sweep-$(date -u +%Y%m%dT%H%M%SZ)
 while [ $# -gt 0 ]; do
   case $1 in
@@ -37,6 +41,8 @@ while [ $# -gt 0 ]; do
     --step) step=$2; shift ;;
     --to) to=$2; shift ;;
     --duration) duration=$2; shift ;;
+    --ramp) ramp=$2; shift ;;
+    --warmup) warmup=$2; shift ;;
     --out) out=$2; shift ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
@@ -52,15 +58,21 @@ mkdir -p "$out"
 rows=$out/rows.jsonl
 : >"$rows"
 
-echo "Capacity sweep against $target: rates $from..$to step $step, $duration each; results in $out"
+echo "Capacity sweep against $target: rates $from..$to step $step, $ramp + $duration each; results in $out"
 for mix in "${mixes[@]}"; do
   ratio=1.0
   [ "$mix" = read-heavy ] && ratio=0.8
+  if [ "$warmup" != 0 ] && [ "$warmup" != 0s ]; then
+    echo "$mix: warming up at $from/s for $warmup (not recorded)"
+    java -jar "$jar" --stage normal --target "$target" --rate "$from/s" --read-ratio "$ratio" --duration "$warmup" \
+      --ramp 0s --no-default-thresholds --no-stress --linger 0s --metrics-port 0 --out "$out/warmup-$mix" \
+      >"$out/warmup-$mix.log" 2>&1 || true
+  fi
   for ((rate = from; rate <= to; rate += step)); do
     dir=$out/$mix-$rate
     # Thresholds off (the sweep judges), no CPU stress, no lingering metrics endpoint between runs.
     java -jar "$jar" --stage normal --target "$target" --rate "$rate/s" --read-ratio "$ratio" \
-      --duration "$duration" --ramp 5s --no-default-thresholds --no-stress --linger 0s --metrics-port 0 \
+      --duration "$duration" --ramp "$ramp" --no-default-thresholds --no-stress --linger 0s --metrics-port 0 \
       --interval 10s --out "$dir" >"$dir.log" 2>&1 || true
     if [ ! -f "$dir/summary.json" ]; then
       echo "no summary for $mix at $rate/s; see $dir.log" >&2

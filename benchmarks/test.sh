@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# benchmarks/test.sh: smoke-run every JMH benchmark once, briefly, so none can rot (real runs are manual).
-# Needs benchmarks/target/benchmarks.jar, which `./mvnw verify` builds before this runs.
+# benchmarks/test.sh: smoke-run every JMH benchmark once, briefly, and the capacity sweep against a stub API, so
+# none can rot (real runs are manual).
+# Needs benchmarks/target/benchmarks.jar and loadtest's jar and test classes, which `./mvnw verify` builds first.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,7 +18,9 @@ if [ ! -f "$jar" ]; then
 fi
 
 results=$(mktemp --suffix=.json)
-trap 'rm -f "$results"' EXIT
+sweep=$(mktemp -d)
+stub_pid=
+trap 'rm -f "$results"; rm -rf "$sweep"; [ -z "$stub_pid" ] || kill "$stub_pid" 2>/dev/null || true' EXIT
 mapfile -t listed < <(java -jar "$jar" -l | grep -E '^[A-Za-z0-9_.]+\.[A-Za-z0-9_]+$')
 echo "smoke-running ${#listed[@]} benchmarks (1 fork, 1 short iteration each; the figures mean nothing)"
 java -jar "$jar" -f 1 -wi 0 -i 1 -r 200ms -rf json -rff "$results" >/dev/null
@@ -35,5 +38,43 @@ for name in "${listed[@]}"; do
     printf 'FAIL  %-70s %s\n' "$name" "$score"
   fi
 done
+# The capacity sweep, end to end, against loadtest's stub API on loopback: two rates of each mix, 2 s each.
+# It must produce a row per rate with the rate achieved and no errors, the table and the chart.
+check() { # check NAME COMMAND...: counts COMMAND's success as a passed check
+  local name=$1
+  shift
+  if "$@"; then
+    passed=$((passed + 1))
+    echo "ok    capacity sweep: $name"
+  else
+    failed=$((failed + 1))
+    echo "FAIL  capacity sweep: $name"
+  fi
+}
+java -cp "$ROOT/loadtest/target/test-classes:$ROOT/loadtest/target/loadtest.jar" dev.promdemo.loadtest.StubApi \
+  127.0.0.1 0 >"$sweep/stub.log" 2>&1 &
+stub_pid=$!
+url=
+for _ in $(seq 100); do
+  url=$(sed -n 's/^stub api on //p' "$sweep/stub.log")
+  [ -n "$url" ] && break
+  sleep 0.1
+done
+"$ROOT/benchmarks/capacity-sweep.sh" --target "$url" --from 100 --step 100 --to 200 --duration 2s --ramp 1s \
+  --warmup 1s --out "$sweep/out" >"$sweep/sweep.log" 2>&1 || true
+out=$sweep/out
+rows=$(jq length "$out/sweep.json" 2>/dev/null || echo 0)
+good=$(jq '[.[] | select(.errors == 0 and .achieved >= 0.9 * .offered)] | length' "$out/sweep.json" 2>/dev/null || echo 0)
+check "a row for each mix and rate" test "$rows" = 4
+check "each rate achieved, without errors" test "$good" = 4
+check "table with the largest rate per mix" \
+  grep -q "^- read-heavy: largest sustained rate with corrected p99 under 50 ms" "$out/sweep.md"
+check "chart" grep -q "<svg" "$out/sweep.html"
+if command -v chromium >/dev/null; then
+  check "chart rendered to PNG" test -s "$out/sweep.png"
+fi
+if [ "$failed" -ne 0 ]; then
+  sed 's/^/  sweep: /' "$sweep/sweep.log" >&2
+fi
 echo "benchmarks: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
