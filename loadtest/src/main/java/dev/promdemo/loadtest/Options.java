@@ -66,8 +66,8 @@ record Options(boolean help, String stageName, List<Stage> stages, URI target, l
               --read-ratio R          share of reads, 0..1 or a percentage (0.8 or 80%); the rest are writes
               --think-time D[-D]      uniform think time between a user's requests (default 1s-3s; 0 for none)
               --rate N[/s]            open model instead of users: start N requests per second at fixed intended
-                                      times (wrk2 style) whatever the responses do; the ramp (0 unless --ramp
-                                      is given) is then a warm-up at full rate
+                                      times (wrk2 style) whatever the responses do; over the ramp (0 unless
+                                      --ramp is given) the rate rises linearly from 0 to N
               --max-in-flight N       open model: the most requests in flight (default 512); beyond it sends wait
                                       and the wait shows as schedule lag and in the corrected latency
               --seed N                seed for every random choice, so a run can be repeated (default 1)

@@ -11,9 +11,9 @@ import java.util.List;
  *
  * <p>Closed model ({@code rate == 0}): the number of virtual users moves linearly from {@code fromUsers} to
  * {@code users} during {@code ramp}, then stays for {@code duration}. Each user sends one request, waits for the
- * full response, thinks, and repeats. Open model ({@code rate > 0}): requests start at fixed intended times,
- * {@code rate} per second, whatever the responses do; the ramp is then a warm-up at full rate. Either way the ramp is
- * left out of the steady-state statistics.
+ * full response, thinks, and repeats. Open model ({@code rate > 0}): requests start at fixed intended times
+ * whatever the responses do; the rate rises linearly from 0 to {@code rate} per second during the ramp (k6's
+ * ramping arrival rate), then stays. Either way the ramp is left out of the steady-state statistics.
  *
  * @param name the stage's name (the {@code stage} label)
  * @param fromUsers the users at the start of the ramp
@@ -78,6 +78,33 @@ record Stage(String name, int fromUsers, int users, double rate, Duration ramp, 
      */
     Duration length() {
         return ramp.plus(duration);
+    }
+
+    /**
+     * When request {@code k} (from 0) is due, as time since the stage started (open model). The rate rises linearly
+     * from 0 to {@link #rate} over the ramp, so k requests are due by time t &lt; ramp when k = rate t&sup2; / (2 ramp),
+     * and at the full rate after it.
+     *
+     * @param k the request's index in the stage
+     * @return nanoseconds from the stage's start
+     */
+    long dueNanos(long k) {
+        double perNano = rate / 1e9;
+        double rampNanos = ramp.toNanos();
+        double dueInRamp = perNano * rampNanos / 2;
+        if (k < dueInRamp) {
+            return (long) Math.sqrt(2 * rampNanos * k / perNano);
+        }
+        return (long) (rampNanos / 2 + k / perNano);
+    }
+
+    /**
+     * How many requests are due over the whole stage (open model).
+     *
+     * @return the count
+     */
+    long dueInStage() {
+        return (long) Math.ceil(rate / 1e9 * (length().toNanos() - ramp.toNanos() / 2.0));
     }
 
     /**

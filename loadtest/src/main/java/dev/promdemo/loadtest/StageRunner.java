@@ -140,7 +140,8 @@ final class StageRunner {
     }
 
     /**
-     * The open model as wrk2 runs it: request k is due at start + k / rate. One pacer (this thread) sends each
+     * The open model as wrk2 runs it: request k is due at start + k / rate (after a linear ramp of the rate, see
+     * {@link Stage#dueNanos}). One pacer (this thread) sends each
      * request at its due time without waiting for earlier ones, up to the limit of requests in flight (wrk2's
      * connections); at the limit the next request goes out late, and that delay is the schedule lag and part of the
      * corrected latency. Responses are recorded as they complete. Requests still unsent at the end of the stage are
@@ -153,13 +154,12 @@ final class StageRunner {
         Stage stage = rec.stage();
         long start = rec.startNanos();
         long end = start + stage.length().toNanos();
-        double period = 1e9 / stage.rate();
         target = 0;
         rec.metrics().targetUsers().set(0);
         pacer = Thread.currentThread();
         long k = 0;
         while (!stopped) {
-            long intended = start + (long) (k * period);
+            long intended = start + stage.dueNanos(k);
             long now = System.nanoTime();
             if (intended >= end || now >= end) {
                 break;
@@ -182,7 +182,7 @@ final class StageRunner {
             NewOrder order = op == Operation.WRITE ? workload.newOrder(random) : null;
             sendAsync(rec, op, readId, order, intended);
         }
-        rec.dropped(Math.max(0, (long) Math.ceil((end - start) / period) - k));
+        rec.dropped(Math.max(0, stage.dueInStage() - k));
         long deadline = Math.max(System.nanoTime(), end) + requestTimeout.toNanos() + 2_000_000_000L;
         while (active.get() > 0 && System.nanoTime() < deadline) {
             pacerWaiting = true;
