@@ -16,7 +16,7 @@ usage: benchmarks/capacity-sweep.sh [options]
   --step N          rate increment (default 500)
   --to N            last rate tried (default 10000)
   --duration D      steady time per rate (default 30s)
-  --ramp D          unrecorded time at the start of each rate, while the generator's JIT warms up (default 10s)
+  --ramp D          unrecorded time at the start of each rate, while the generator's JIT warms up (default 30s)
   --warmup D        unrecorded run at the first rate before each mix, to warm the API and database (default 20s)
   --out DIR         where results go (default loadtest-results/sweep-<time>)
 Writes per rate the loadtest outputs, and for the sweep sweep.json, sweep.md (table), sweep.html (chart) and, when
@@ -30,7 +30,7 @@ from=500
 step=500
 to=10000
 duration=30s
-ramp=10s
+ramp=30s
 warmup=20s
 out=$ROOT/loadtest-results/sweep-$(date -u +%Y%m%dT%H%M%SZ)
 while [ $# -gt 0 ]; do
