@@ -58,22 +58,24 @@ mkdir -p "$out"
 rows=$out/rows.jsonl
 : >"$rows"
 
+# loadtest RATE RATIO DURATION RAMP DIR: one open-model run, thresholds off (the sweep judges), no CPU stress, no
+# lingering metrics endpoint between runs; its output goes to DIR.log.
+loadtest() {
+  java -jar "$jar" --stage normal --target "$target" --rate "$1/s" --read-ratio "$2" --duration "$3" --ramp "$4" \
+    --no-default-thresholds --no-stress --linger 0s --metrics-port 0 --interval 10s --out "$5" >"$5.log" 2>&1 || true
+}
+
 echo "Capacity sweep against $target: rates $from..$to step $step, $ramp + $duration each; results in $out"
 for mix in "${mixes[@]}"; do
   ratio=1.0
   [ "$mix" = read-heavy ] && ratio=0.8
   if [ "$warmup" != 0 ] && [ "$warmup" != 0s ]; then
     echo "$mix: warming up at $from/s for $warmup (not recorded)"
-    java -jar "$jar" --stage normal --target "$target" --rate "$from/s" --read-ratio "$ratio" --duration "$warmup" \
-      --ramp 0s --no-default-thresholds --no-stress --linger 0s --metrics-port 0 --out "$out/warmup-$mix" \
-      >"$out/warmup-$mix.log" 2>&1 || true
+    loadtest "$from" "$ratio" "$warmup" 0s "$out/warmup-$mix"
   fi
   for ((rate = from; rate <= to; rate += step)); do
     dir=$out/$mix-$rate
-    # Thresholds off (the sweep judges), no CPU stress, no lingering metrics endpoint between runs.
-    java -jar "$jar" --stage normal --target "$target" --rate "$rate/s" --read-ratio "$ratio" \
-      --duration "$duration" --ramp "$ramp" --no-default-thresholds --no-stress --linger 0s --metrics-port 0 \
-      --interval 10s --out "$dir" >"$dir.log" 2>&1 || true
+    loadtest "$rate" "$ratio" "$duration" "$ramp" "$dir"
     if [ ! -f "$dir/summary.json" ]; then
       echo "no summary for $mix at $rate/s; see $dir.log" >&2
       break

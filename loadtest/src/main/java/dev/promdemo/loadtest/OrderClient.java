@@ -31,8 +31,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
  * cleartext request) and never follows redirects. One client per run, so connections are shared by the users, at
  * most one per request in flight.
  *
- * <p>Every request runs asynchronously; {@link #read} and {@link #write} wait for it, {@link #readAsync} and
- * {@link #writeAsync} do not. The client's own work (reading the response, completing its future, checking the body)
+ * <p>{@link #read} and {@link #write} return at once with a future of the result. The client's own work (reading the response, completing its future, checking the body)
  * runs on its selector thread: the work is a few microseconds, and handing it to another thread cost more than the
  * work itself (see docs/benchmarks.md, "Load generator"). Timeouts are enforced by one sweeper thread that cancels
  * overdue requests, oldest first, rather than by a timer per request: a per-request timer goes through the client's
@@ -81,44 +80,25 @@ final class OrderClient implements AutoCloseable {
     }
 
     /**
-     * Reads an order that should exist, and waits for the answer.
-     *
-     * @param id the order id
-     * @return OK if a 200 with that order came back
-     */
-    Result read(long id) {
-        return await(readAsync(id));
-    }
-
-    /**
-     * Creates an order, waits for the answer and checks that the API returns exactly what was sent.
-     *
-     * @param order the order
-     * @return OK with the new id if a 201 with a matching order came back
-     */
-    Result write(NewOrder order) {
-        return await(writeAsync(order));
-    }
-
-    /**
      * Starts reading an order that should exist.
      *
      * @param id the order id
-     * @return the result when the response is in; the future never completes exceptionally
+     * @return OK if a 200 with that order came back, once the response is in; never completes exceptionally
      */
-    CompletableFuture<Result> readAsync(long id) {
+    CompletableFuture<Result> read(long id) {
         HttpRequest request = HttpRequest.newBuilder(base.resolve("/api/order/" + id)).GET().build();
         return exchange(request, 200, body -> body.path("order_id").asLong(-1) == id
                 ? null : "order_id " + body.path("order_id") + " != " + id);
     }
 
     /**
-     * Starts creating an order; the result checks that the API returned exactly what was sent.
+     * Starts creating an order, and checks that the API returns exactly what was sent.
      *
      * @param order the order
-     * @return the result when the response is in; the future never completes exceptionally
+     * @return OK with the new id if a 201 with a matching order came back, once the response is in; never completes
+     *         exceptionally
      */
-    CompletableFuture<Result> writeAsync(NewOrder order) {
+    CompletableFuture<Result> write(NewOrder order) {
         HttpRequest request = HttpRequest.newBuilder(base.resolve("/api/order"))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(order.json())).build();
@@ -170,11 +150,6 @@ final class OrderClient implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         }
-    }
-
-    private static Result await(CompletableFuture<Result> result) {
-        // Not interruptible on purpose: the request ends by itself within the timeout, and is then recorded.
-        return result.join();
     }
 
     private CompletableFuture<Result> exchange(HttpRequest request, int expected, Check check) {

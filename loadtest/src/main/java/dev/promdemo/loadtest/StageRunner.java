@@ -112,7 +112,8 @@ final class StageRunner {
                 if (!sleepUntil(intended) || intended >= end) {
                     break;
                 }
-                send(rec, workload.next(random, stage.readRatio()), random, intended);
+                // Not interruptible on purpose: the request ends by itself within the timeout, and is recorded.
+                send(rec, workload.next(random, stage.readRatio()), random, intended).join();
                 intended = System.nanoTime() + think(stage, random);
             }
         } finally {
@@ -141,11 +142,10 @@ final class StageRunner {
 
     /**
      * The open model as wrk2 runs it: request k is due at start + k / rate (after a linear ramp of the rate, see
-     * {@link Stage#dueNanos}). One pacer (this thread) sends each
-     * request at its due time without waiting for earlier ones, up to the limit of requests in flight (wrk2's
-     * connections); at the limit the next request goes out late, and that delay is the schedule lag and part of the
-     * corrected latency. Responses are recorded as they complete. Requests still unsent at the end of the stage are
-     * not sent (they count as dropped).
+     * {@link Stage#dueNanos}). One pacer (this thread) sends each request at its due time without waiting for
+     * earlier ones, up to the limit of requests in flight (wrk2's connections); at the limit the next request goes
+     * out late, and that delay is the schedule lag and part of the corrected latency. Responses are recorded as they
+     * complete. Requests still unsent at the end of the stage are not sent (they count as dropped).
      *
      * <p>A pacer rather than a thread per request in flight: a timed park and a blocking wait per request, each
      * waking a thread, cost the generator more CPU than the requests themselves (docs/benchmarks.md).
@@ -177,10 +177,16 @@ final class StageRunner {
                 continue;
             }
             k++;
-            Operation op = workload.next(random, stage.readRatio());
-            long readId = op == Operation.READ ? workload.readId(random) : 0;
-            NewOrder order = op == Operation.WRITE ? workload.newOrder(random) : null;
-            sendAsync(rec, op, readId, order, intended);
+            LoadMetrics.StageMetrics metrics = rec.metrics();
+            active.incrementAndGet();
+            metrics.activeUsers().inc();
+            send(rec, workload.next(random, stage.readRatio()), random, intended).whenComplete((done, failure) -> {
+                active.decrementAndGet();
+                metrics.activeUsers().dec();
+                if (pacerWaiting) {
+                    LockSupport.unpark(pacer);
+                }
+            });
         }
         rec.dropped(Math.max(0, stage.dueInStage() - k));
         long deadline = Math.max(System.nanoTime(), end) + requestTimeout.toNanos() + 2_000_000_000L;
@@ -191,48 +197,20 @@ final class StageRunner {
         pacerWaiting = false;
     }
 
-    private void sendAsync(StageRecording rec, Operation op, long readId, NewOrder order, long intended) {
-        LoadMetrics.StageMetrics metrics = rec.metrics();
-        active.incrementAndGet();
-        metrics.activeUsers().inc();
-        long sent = System.nanoTime();
-        CompletableFuture<OrderClient.Result> result = op == Operation.READ ? client.readAsync(readId)
-                : client.writeAsync(order);
-        result.whenComplete((done, failure) -> {
-            long received = System.nanoTime();
-            try {
-                completed(rec, op, order, done != null ? done
-                        : new OrderClient.Result(Outcome.CONNECT_ERROR, 0, String.valueOf(failure)),
-                          intended, sent, received);
-            } finally {
-                active.decrementAndGet();
-                metrics.activeUsers().dec();
-                if (pacerWaiting) {
-                    LockSupport.unpark(pacer);
-                }
-            }
-        });
-    }
-
-    private void send(StageRecording rec, Operation op, SplittableRandom random, long intended) {
+    /** Sends one request of the mix without waiting; the future completes once its response is in and recorded. */
+    private CompletableFuture<Void> send(StageRecording rec, Operation op, SplittableRandom random, long intended) {
         long readId = op == Operation.READ ? workload.readId(random) : 0;
         NewOrder order = op == Operation.WRITE ? workload.newOrder(random) : null;
-        sendPlanned(rec, op, readId, order, intended);
-    }
-
-    private void sendPlanned(StageRecording rec, Operation op, long readId, NewOrder order, long intended) {
         long sent = System.nanoTime();
-        OrderClient.Result result = op == Operation.READ ? client.read(readId) : client.write(order);
-        completed(rec, op, order, result, intended, sent, System.nanoTime());
-    }
-
-    private void completed(StageRecording rec, Operation op, NewOrder order, OrderClient.Result result, long intended,
-                           long sent, long received) {
-        rec.record(op, result.outcome(), intended, sent, received);
-        if (op == Operation.WRITE && result.outcome() == Outcome.OK) {
-            workload.created(result.orderId());
-            created.offer(result.orderId(), order);
-        }
+        CompletableFuture<OrderClient.Result> response = op == Operation.READ ? client.read(readId)
+                : client.write(order);
+        return response.thenAccept(result -> {
+            rec.record(op, result.outcome(), intended, sent, System.nanoTime());
+            if (op == Operation.WRITE && result.outcome() == Outcome.OK) {
+                workload.created(result.orderId());
+                created.offer(result.orderId(), order);
+            }
+        });
     }
 
     private void awaitAll(List<Thread> users, long end) {
