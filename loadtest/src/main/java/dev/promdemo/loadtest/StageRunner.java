@@ -16,6 +16,12 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class StageRunner {
     private static final long TICK_NANOS = 20_000_000;
+    /**
+     * The open model's pacer sleeps at least this long, then sends every request that has come due: at rates above
+     * 1,000/s a wake-up per request cost the generator and the API more CPU than the requests (docs/benchmarks.md).
+     * A request goes out at most this much late, and that is counted in its corrected latency and schedule lag.
+     */
+    private static final long BATCH_NANOS = 1_000_000;
 
     private final OrderClient client;
     private final Workload workload;
@@ -148,7 +154,8 @@ final class StageRunner {
      * complete. Requests still unsent at the end of the stage are not sent (they count as dropped).
      *
      * <p>A pacer rather than a thread per request in flight: a timed park and a blocking wait per request, each
-     * waking a thread, cost the generator more CPU than the requests themselves (docs/benchmarks.md).
+     * waking a thread, cost the generator more CPU than the requests themselves (docs/benchmarks.md). For the same
+     * reason the pacer sleeps in slices of at least {@link #BATCH_NANOS} and sends what came due in between.
      */
     private void runOpen(StageRecording rec, SplittableRandom random) {
         Stage stage = rec.stage();
@@ -165,7 +172,7 @@ final class StageRunner {
                 break;
             }
             if (now < intended) {
-                LockSupport.parkNanos(Math.min(intended - now, TICK_NANOS));
+                LockSupport.parkNanos(Math.min(Math.max(intended - now, BATCH_NANOS), TICK_NANOS));
                 continue;
             }
             if (active.get() >= maxInFlight) {
