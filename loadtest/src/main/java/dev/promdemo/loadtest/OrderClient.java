@@ -45,6 +45,7 @@ final class OrderClient implements AutoCloseable {
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
 
+    private final URI base;
     private final Duration timeout;
     private final Vertx vertx;
     /** The event loop's context: every request is started there, so its callbacks never race the loop. */
@@ -62,6 +63,7 @@ final class OrderClient implements AutoCloseable {
      * @param maxConnections the most connections open at once
      */
     OrderClient(URI base, Duration connectTimeout, Duration timeout, int maxConnections) {
+        this.base = base;
         this.timeout = timeout;
         boolean tls = "https".equals(base.getScheme());
         int port = base.getPort() > 0 ? base.getPort() : tls ? 443 : 80;
@@ -104,7 +106,7 @@ final class OrderClient implements AutoCloseable {
      * @return OK if a 200 with that order came back, once the response is in; never completes exceptionally
      */
     CompletableFuture<Result> read(long id) {
-        return exchange(new RequestOptions(get).setURI("/api/order/" + id), null, 200,
+        return exchange(getOrder(id), null, 200,
                         body -> body.path("order_id").asLong(-1) == id
                                 ? null : "order_id " + body.path("order_id") + " != " + id);
     }
@@ -152,14 +154,14 @@ final class OrderClient implements AutoCloseable {
             case 200 -> true;
             case 404 -> false;
             default -> throw new IOException("GET /api/order/" + id + " answered " + status
-                                                     + "; is the target the order API?");
+                                                     + "; is " + base + " the order API?");
         };
     }
 
     /** A blocking GET for the preflight and the verification pass; never called on the event loop. */
     private Answer get(long id) throws IOException {
         try {
-            return send(new RequestOptions(get).setURI("/api/order/" + id), null).get();
+            return send(getOrder(id), null).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
@@ -169,9 +171,13 @@ final class OrderClient implements AutoCloseable {
         }
     }
 
+    private RequestOptions getOrder(long id) {
+        return new RequestOptions(get).setURI("/api/order/" + id);
+    }
+
     /**
-     * Sends a request and reads the whole response, never completing exceptionally but with a failure that is a
-     * ConnectException when nothing was sent.
+     * Sends a request and reads the whole response. The future fails if no response came; with a ConnectException
+     * when no connection could be had, so nothing was sent.
      *
      * <p>The exchange starts on the event loop. Started from another thread, the callback that asks for the body
      * could run after the body had arrived, and Vert.x would hand it an empty buffer (seen under load: a 200 with

@@ -151,7 +151,7 @@ final class StageRunner {
      * {@link Stage#dueNanos}). One pacer (this thread) sends each request at its due time without waiting for
      * earlier ones, up to the limit of requests in flight (wrk2's connections); at the limit the next request goes
      * out late, and that delay is the schedule lag and part of the corrected latency. Responses are recorded as they
-     * complete. Requests still unsent at the end of the stage are not sent (they count as dropped).
+     * complete. Requests still unsent 20 ms after the end of the stage are not sent (they count as dropped).
      *
      * <p>A pacer rather than a thread per request in flight: a timed park and a blocking wait per request, each
      * waking a thread, cost the generator more CPU than the requests themselves (docs/benchmarks.md). For the same
