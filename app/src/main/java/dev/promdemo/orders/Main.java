@@ -105,7 +105,7 @@ public final class Main {
                 api.get("max-quantity").asInt().orElse(1000),
                 api.get("max-unit-price").as(BigDecimal.class).orElse(new BigDecimal("1000000.00")));
         HttpMetrics httpMetrics = new HttpMetrics(registry);
-        OrderService orders = new OrderService(new OrderRepository(dbClient, pool, registry), limits, httpMetrics);
+        OrderService orders = new OrderService(new OrderRepository(pool, registry), limits, httpMetrics);
 
         WebServer server = WebServer.builder()
                 .config(config.get("server"))
