@@ -125,7 +125,8 @@ final class OrderRepository {
      *
      * <p>This path uses JDBC on a pooled connection rather than DbClient's statements: Helidon 4.1.7's DML returns no
      * generated keys, which would cost two extra round trips ({@code SELECT LAST_INSERT_ID()}) per order, while the
-     * driver returns the keys in the INSERT's own reply.
+     * driver returns the keys in the INSERT's own reply. Four round trips in all: SET autocommit=0, the two INSERTs,
+     * and SET autocommit=1, which commits.
      *
      * @param order the validated order
      * @return the order as stored
@@ -141,7 +142,12 @@ final class OrderRepository {
                 long orderId = timedSql(INSERT_ORDER,
                                         () -> insertOrder(connection, order.customerId(), total, createdAt));
                 long[] itemIds = timedSql(INSERT_ORDER_ITEMS, () -> insertItems(connection, orderId, lines));
-                connection.commit();
+                // Commits: JDBC and MySQL both define switching autocommit back on as committing the open transaction
+                // (an error there is the commit's error, and the driver keeps autocommit off so the rollback below
+                // runs). It saves the round trip of a COMMIT followed by the pool's own SET autocommit=1 when the
+                // connection comes back: 4 round trips per order instead of 5, about 15% more POSTs per second
+                // (docs/benchmarks.md).
+                connection.setAutoCommit(true);
                 List<Order.Item> items = new ArrayList<>(lines.size());
                 for (int i = 0; i < lines.size(); i++) {
                     NewOrder.Line line = lines.get(i);
