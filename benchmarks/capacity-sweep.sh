@@ -21,6 +21,10 @@ usage: benchmarks/capacity-sweep.sh [options]
   --out DIR         where results go (default loadtest-results/sweep-<time>)
 Writes per rate the loadtest outputs, and for the sweep sweep.json, sweep.md (table), sweep.html (chart) and, when
 Chromium is installed, sweep.png. Latencies are the corrected ones (from the intended send time).
+machine.json and the head of sweep.md describe this machine: CPU, cores, kernel, load, and the round trip of two
+processes over a pipe (`perf bench sched pipe`, when perf works), which shows how dear a context switch is here.
+Per rate, with a steady time of 10 s or more, the machine's CPU time per request and its idle share over the
+steady state: meaningful when the API and its database run on this machine (the local stack).
 TXT
 }
 
@@ -65,6 +69,49 @@ loadtest() {
     --no-default-thresholds --no-stress --linger 0s --metrics-port 0 --interval 10s --out "$5" >"$5.log" 2>&1 || true
 }
 
+# seconds D: a loadtest duration (500ms, 30s, 2m, or plain seconds) in whole seconds, rounded down.
+seconds() {
+  case $1 in
+    *ms) echo $(( ${1%ms} / 1000 )) ;;
+    *s) echo "${1%s}" ;;
+    *m) echo $(( ${1%m} * 60 )) ;;
+    *) echo "$1" ;;
+  esac
+}
+
+# cpu_ticks: the machine's busy and total CPU ticks so far (/proc/stat: idle and iowait count as not busy).
+cpu_ticks() {
+  awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat
+}
+
+# steady_cpu RAMP DURATION: called as a run starts; sleeps into its steady state and prints the busy ticks, total
+# ticks and seconds of a window inside it (3 s after the ramp, ending 2 s before the run does), or nothing when the
+# steady time is under 10 s.
+steady_cpu() {
+  local ramp_s steady_s busy0 total0 busy1 total1
+  ramp_s=$(seconds "$1")
+  steady_s=$(seconds "$2")
+  [ "$steady_s" -ge 10 ] || return 0
+  sleep $((ramp_s + 3))
+  read -r busy0 total0 < <(cpu_ticks)
+  sleep $((steady_s - 5))
+  read -r busy1 total1 < <(cpu_ticks)
+  echo "$((busy1 - busy0)) $((total1 - total0)) $((steady_s - 5))"
+}
+
+# The machine, for comparing sweeps run on different hosts.
+pipe_us=null
+if command -v perf >/dev/null && pipe=$(perf bench sched pipe -l 50000 2>/dev/null); then
+  pipe_us=$(awk '/usecs\/op/ { print $1 }' <<<"$pipe")
+  [ -n "$pipe_us" ] || pipe_us=null
+fi
+jq -n --arg date "$(date -u +%FT%TZ)" --arg cpu "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" \
+  --argjson cores "$(nproc)" --arg kernel "$(uname -r)" --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" \
+  --argjson pipe_us "$pipe_us" --arg target "$target" \
+  '{date: $date, target: $target, cpu: $cpu, cores: $cores, kernel: $kernel, load_average: $load,
+    pipe_round_trip_us: $pipe_us}' >"$out/machine.json"
+tick_hz=$(getconf CLK_TCK)
+
 echo "Capacity sweep against $target: rates $from..$to step $step, $ramp + $duration each; results in $out"
 for mix in "${mixes[@]}"; do
   ratio=1.0
@@ -75,17 +122,25 @@ for mix in "${mixes[@]}"; do
   fi
   for ((rate = from; rate <= to; rate += step)); do
     dir=$out/$mix-$rate
-    loadtest "$rate" "$ratio" "$duration" "$ramp" "$dir"
+    loadtest "$rate" "$ratio" "$duration" "$ramp" "$dir" &
+    run=$!
+    read -r busy total window < <(steady_cpu "$ramp" "$duration"; echo)
+    wait "$run"
     if [ ! -f "$dir/summary.json" ]; then
       echo "no summary for $mix at $rate/s; see $dir.log" >&2
       break
     fi
-    jq -c --arg mix "$mix" --argjson rate "$rate" '.stages[0] as $s | $s.operations.all as $a | {
+    jq -c --arg mix "$mix" --argjson rate "$rate" --argjson busy "${busy:-null}" --argjson total "${total:-null}" \
+      --argjson window "${window:-null}" --argjson hz "$tick_hz" '.stages[0] as $s | $s.operations.all as $a | {
         mix: $mix, offered: $rate, achieved: $s.actual_steady_rate_per_s, errors: $a.errors,
         dropped: ($s.dropped_requests // 0), saturated: $s.generator_saturated,
         p50: $a.steady_state.latency_ms.corrected.p50, p99: $a.steady_state.latency_ms.corrected.p99,
         p999: $a.steady_state.latency_ms.corrected["p99.9"], observed_p99: $a.steady_state.latency_ms.observed.p99,
-        lag_p99: $s.schedule_lag_ms.p99 }' "$dir/summary.json" | tee -a "$rows"
+        lag_p99: $s.schedule_lag_ms.p99,
+        cpu_us_per_req: (if $busy == null or $s.actual_steady_rate_per_s == 0 then null
+                         else ($busy / $hz * 1e6 / ($s.actual_steady_rate_per_s * $window) | round) end),
+        idle_pct: (if $total == null or $total == 0 then null else (100 * (1 - $busy / $total) | round) end) }' \
+      "$dir/summary.json" | tee -a "$rows"
     p99=$(jq -r '.stages[0].operations.all.steady_state.latency_ms.corrected.p99 // 1e9' "$dir/summary.json")
     errors=$(jq -r '.stages[0].operations.all.errors' "$dir/summary.json")
     if [ "$errors" != 0 ] || awk -v p="$p99" 'BEGIN { exit !(p > 100) }'; then
@@ -97,9 +152,12 @@ done
 
 jq -s '.' "$rows" >"$out/sweep.json"
 {
-  echo "| mix | offered req/s | achieved req/s | p50 ms | p99 ms | p99.9 ms | observed p99 ms | errors | lag p99 ms |"
-  echo "|---|---|---|---|---|---|---|---|---|"
-  jq -r '.[] | "| \(.mix) | \(.offered) | \(.achieved) | \(.p50) | \(.p99) | \(.p999) | \(.observed_p99) | \(.errors) | \(.lag_p99) |"' \
+  jq -r '"Machine: \(.cpu), \(.cores) cores, kernel \(.kernel), load average \(.load_average) at the start; pipe round trip \(
+    .pipe_round_trip_us // "not measured") µs (perf bench sched pipe). Target \(.target), \(.date).\n"' \
+    "$out/machine.json"
+  echo "| mix | offered req/s | achieved req/s | p50 ms | p99 ms | p99.9 ms | observed p99 ms | errors | lag p99 ms | machine CPU µs/req | idle % |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
+  jq -r '.[] | "| \(.mix) | \(.offered) | \(.achieved) | \(.p50) | \(.p99) | \(.p999) | \(.observed_p99) | \(.errors) | \(.lag_p99) | \(.cpu_us_per_req // "-") | \(.idle_pct // "-") |"' \
     "$out/sweep.json"
   echo
   for mix in "${mixes[@]}"; do

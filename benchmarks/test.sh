@@ -70,6 +70,17 @@ check "each rate achieved, without errors" test "$good" = 4
 check "table with the largest rate per mix" \
   grep -q "^- read-heavy: largest sustained rate with corrected p99 under 50 ms" "$out/sweep.md"
 check "chart" grep -q "<svg" "$out/sweep.html"
+json_holds() { # json_holds FILE FILTER: whether FILTER is true of the JSON in FILE
+  jq -e "$2" "$1" >/dev/null 2>&1
+}
+check "the machine described" json_holds "$out/machine.json" '.cores > 0 and (.cpu | length > 0) and (.kernel | length > 0)'
+check "table with the machine's CPU per request" grep -q "^Machine: .* cores, kernel .*| machine CPU µs/req | idle % |" \
+  <(tr '\n' ' ' <"$out/sweep.md")
+# One rate with a steady time long enough for the machine's CPU per request (a window of 10 s minus 5 s).
+"$ROOT/benchmarks/capacity-sweep.sh" --target "$url" --mix get --from 100 --to 100 --duration 10s --ramp 1s \
+  --warmup 0 --out "$sweep/cpu" >>"$sweep/sweep.log" 2>&1 || true
+check "the machine's CPU per request and idle share at a steady rate" json_holds "$sweep/cpu/sweep.json" \
+  'length == 1 and .[0].cpu_us_per_req > 0 and .[0].idle_pct >= 0 and .[0].idle_pct <= 100'
 if command -v chromium >/dev/null; then
   check "chart rendered to PNG" test -s "$out/sweep.png"
 fi
