@@ -112,6 +112,13 @@ jq -n --arg date "$(date -u +%FT%TZ)" --arg cpu "$(awk -F': ' '/^model name/ { p
     pipe_round_trip_us: $pipe_us}' >"$out/machine.json"
 tick_hz=$(getconf CLK_TCK)
 
+# Each rate's run and the sampling of the machine go to the background, and the sweep waits for the run (wait, unlike
+# a read, returns at once on a signal). A script's background jobs ignore Ctrl-C, so stopping the sweep stops the
+# run in flight (the java below its subshell) itself.
+run=
+sampler=
+trap 'if [ -n "$run" ]; then pkill -TERM -P "$run"; kill "$run" $sampler; fi 2>/dev/null; exit 130' INT TERM
+
 echo "Capacity sweep against $target: rates $from..$to step $step, $ramp + $duration each; results in $out"
 for mix in "${mixes[@]}"; do
   ratio=1.0
@@ -124,8 +131,16 @@ for mix in "${mixes[@]}"; do
     dir=$out/$mix-$rate
     loadtest "$rate" "$ratio" "$duration" "$ramp" "$dir" &
     run=$!
-    read -r busy total window < <(steady_cpu "$ramp" "$duration"; echo)
-    wait "$run"
+    steady_cpu "$ramp" "$duration" >"$dir.cpu" &
+    sampler=$!
+    wait "$run" || true
+    run=
+    # The sampler has normally finished by now; if the run ended early, there was no steady state to sample.
+    kill "$sampler" 2>/dev/null || true
+    wait "$sampler" 2>/dev/null || true
+    sampler=
+    busy='' total='' window=''
+    read -r busy total window <"$dir.cpu" || true
     if [ ! -f "$dir/summary.json" ]; then
       echo "no summary for $mix at $rate/s; see $dir.log" >&2
       break
@@ -153,7 +168,7 @@ done
 jq -s '.' "$rows" >"$out/sweep.json"
 {
   jq -r '"Machine: \(.cpu), \(.cores) cores, kernel \(.kernel), load average \(.load_average) at the start; pipe round trip \(
-    .pipe_round_trip_us // "not measured") µs (perf bench sched pipe). Target \(.target), \(.date).\n"' \
+    if .pipe_round_trip_us then "\(.pipe_round_trip_us) µs" else "not measured" end) (perf bench sched pipe). Target \(.target), \(.date).\n"' \
     "$out/machine.json"
   echo "| mix | offered req/s | achieved req/s | p50 ms | p99 ms | p99.9 ms | observed p99 ms | errors | lag p99 ms | machine CPU µs/req | idle % |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|"
