@@ -204,9 +204,10 @@ application = dashboard(
                 ('job:slo_errors_per_request:ratio_rate1h{job="order-api"}', "1h", "B")], min=0),
      ]),
      ("Database access and JVM", [
-         panel("timeseries", "Connection pool", "Pooled database connections by state against the pool's maximum.",
-               "short", [(f"sum by (state) (db_pool_connections{{{API}}})", "{{state}}"),
-                         (f"sum(db_pool_max_connections{{{API}}})", "max", "B")]),
+         panel("timeseries", "Connection pools", "Pooled database connections by pool (orders: reads, "
+               "orders-writes: writes) and state, against each pool's maximum.",
+               "short", [(f"sum by (pool, state) (db_pool_connections{{{API}}})", "{{pool}} {{state}}"),
+                         (f"sum by (pool) (db_pool_max_connections{{{API}}})", "{{pool}} max", "B")]),
          panel("timeseries", "Query p95 by statement (API side)", "p95 time of each statement as the API timed it.",
                "s", [(f"histogram_quantile(0.95, sum by (statement, le) (rate(db_query_duration_seconds_bucket"
                       f"{{{API}}}[{RI}])))", "{{statement}}")]),

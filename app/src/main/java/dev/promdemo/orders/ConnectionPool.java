@@ -20,11 +20,14 @@ import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
 
 /**
- * The HikariCP pool behind Helidon's DbClient, configured so that a missing or slow database fails requests fast.
+ * A HikariCP pool, configured so that a missing or slow database fails requests fast.
  *
- * <p>Waiting for a connection is bounded by {@code db.connection-timeout} and every statement by
- * {@code db.statement-timeout}; the pool starts even when the database is down and reconnects by itself when it
- * returns. Its state is exported as {@code db_pool_connections{state}} and {@code db_pool_max_connections}.
+ * <p>The API has two: the read pool ({@code db.pool-name}, {@code db.pool-size}), in autocommit, behind Helidon's
+ * DbClient and the reads; and the write pool ({@code <pool-name>-writes}, {@code db.write-pool-size}), whose
+ * connections are always in a transaction (autocommit off), so that writing an order needs no statement to open
+ * one. Waiting for a connection is bounded by {@code db.connection-timeout} and every statement by
+ * {@code db.statement-timeout}; a pool starts even when the database is down and reconnects by itself when it
+ * returns. Its state is exported as {@code db_pool_connections{pool,state}} and {@code db_pool_max_connections}.
  */
 final class ConnectionPool implements JdbcConnectionPool, AutoCloseable {
     private final HikariDataSource dataSource;
@@ -33,13 +36,39 @@ final class ConnectionPool implements JdbcConnectionPool, AutoCloseable {
         this.dataSource = dataSource;
     }
 
+    /**
+     * Creates the read pool: {@code db.pool-size} connections in autocommit.
+     *
+     * @param db the {@code db} configuration
+     * @return the pool
+     */
     static ConnectionPool create(Config db) {
+        return create(db, poolName(db), db.get("pool-size").asInt().orElse(16), true);
+    }
+
+    /**
+     * Creates the write pool: {@code db.write-pool-size} connections with autocommit off. A connection from it is
+     * already in a transaction, which ends with {@link Connection#commit()} or {@link Connection#rollback()}; the pool
+     * rolls back whatever is left uncommitted when the connection comes back.
+     *
+     * @param db the {@code db} configuration
+     * @return the pool
+     */
+    static ConnectionPool createForWrites(Config db) {
+        return create(db, poolName(db) + "-writes", db.get("write-pool-size").asInt().orElse(8), false);
+    }
+
+    private static String poolName(Config db) {
+        return db.get("pool-name").asString().orElse("orders");
+    }
+
+    private static ConnectionPool create(Config db, String name, int size, boolean autoCommit) {
         Duration connectionTimeout = db.get("connection-timeout").as(Duration.class).orElse(Duration.ofSeconds(1));
         Duration statementTimeout = db.get("statement-timeout").as(Duration.class).orElse(Duration.ofSeconds(2));
-        int size = db.get("pool-size").asInt().orElse(16);
 
         HikariConfig hikari = new HikariConfig();
-        hikari.setPoolName(db.get("pool-name").asString().orElse("orders"));
+        hikari.setPoolName(name);
+        hikari.setAutoCommit(autoCommit);
         hikari.setJdbcUrl(db.get("url").asString().get());
         hikari.setUsername(db.get("user").asString().get());
         hikari.setPassword(db.get("password").asString().orElse(""));

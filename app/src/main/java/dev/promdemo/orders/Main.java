@@ -78,6 +78,8 @@ public final class Main {
 
         ConnectionPool pool = ConnectionPool.create(db);
         pool.registerMetrics(registry);
+        ConnectionPool writePool = ConnectionPool.createForWrites(db);
+        writePool.registerMetrics(registry);
         DbClient dbClient = JdbcClientBuilder.create().connectionPool(pool).build();
         HealthObserver health = HealthObserver.builder()
                 .config(config.get("server.features.observe.observers.health"))
@@ -105,7 +107,7 @@ public final class Main {
                 api.get("max-quantity").asInt().orElse(1000),
                 api.get("max-unit-price").as(BigDecimal.class).orElse(new BigDecimal("1000000.00")));
         HttpMetrics httpMetrics = new HttpMetrics(registry);
-        OrderService orders = new OrderService(new OrderRepository(pool, registry), limits, httpMetrics);
+        OrderService orders = new OrderService(new OrderRepository(pool, writePool, registry), limits, httpMetrics);
 
         WebServer server = WebServer.builder()
                 .config(config.get("server"))
@@ -114,7 +116,7 @@ public final class Main {
                 .routing(routing -> routing(routing, orders, httpMetrics))
                 .build()
                 .start();
-        return new Application(server, dbClient, pool);
+        return new Application(server, dbClient, pool, writePool);
     }
 
     /**
@@ -133,9 +135,10 @@ public final class Main {
      *
      * @param server the web server
      * @param dbClient the database client
-     * @param pool its connection pool
+     * @param pool its read pool
+     * @param writePool its write pool
      */
-    public record Application(WebServer server, DbClient dbClient, ConnectionPool pool) {
+    public record Application(WebServer server, DbClient dbClient, ConnectionPool pool, ConnectionPool writePool) {
         /**
          * The port of the API socket.
          *
@@ -155,12 +158,13 @@ public final class Main {
         }
 
         /**
-         * Stops serving, then closes the database client and pool.
+         * Stops serving, then closes the database client and both pools.
          */
         public void stop() {
             server.stop();
             dbClient.close();
             pool.close();
+            writePool.close();
         }
     }
 }

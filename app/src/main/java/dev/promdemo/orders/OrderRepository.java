@@ -33,9 +33,10 @@ import io.helidon.metrics.api.Timer;
  * Reads and writes orders. Every statement has a {@code verb-noun} name, which labels its duration histogram
  * ({@code db_query_duration_seconds{statement}}).
  *
- * <p>Both paths use JDBC on connections of the pool that Helidon's DbClient also uses (for the readiness check):
- * a read is one query, the order joined with its items; writing an order is one transaction, the order row, then all
- * its items in one multi-row INSERT. Any failure rolls the whole transaction back, so no partial order can remain.
+ * <p>Both paths use JDBC. A read is one query, the order joined with its items, on a connection of the read pool,
+ * which Helidon's DbClient also uses (for the readiness check). Writing an order is one transaction on a connection
+ * of the write pool: the order row, then all its items in one multi-row INSERT, then the commit. Any failure rolls
+ * the whole transaction back, so no partial order can remain.
  */
 final class OrderRepository {
     static final String SELECT_ORDER = "select-order";
@@ -60,10 +61,17 @@ final class OrderRepository {
             "INSERT INTO order_items (order_id, product_id, quantity, unit_price) VALUES ";
 
     private final ConnectionPool pool;
+    private final ConnectionPool writePool;
     private final Map<String, Timer> timers;
 
-    OrderRepository(ConnectionPool pool, MeterRegistry registry) {
+    /**
+     * @param pool the read pool (autocommit)
+     * @param writePool the write pool (autocommit off)
+     * @param registry where the statement timers go
+     */
+    OrderRepository(ConnectionPool pool, ConnectionPool writePool, MeterRegistry registry) {
         this.pool = pool;
+        this.writePool = writePool;
         this.timers = Map.of(SELECT_ORDER, timer(registry, SELECT_ORDER),
                              INSERT_ORDER, timer(registry, INSERT_ORDER),
                              INSERT_ORDER_ITEMS, timer(registry, INSERT_ORDER_ITEMS));
@@ -123,10 +131,12 @@ final class OrderRepository {
     /**
      * Writes a new order and all its items in one transaction.
      *
-     * <p>This path uses JDBC on a pooled connection rather than DbClient's statements: Helidon 4.1.7's DML returns no
-     * generated keys, which would cost two extra round trips ({@code SELECT LAST_INSERT_ID()}) per order, while the
-     * driver returns the keys in the INSERT's own reply. Four round trips in all: SET autocommit=0, the two INSERTs,
-     * and SET autocommit=1, which commits.
+     * <p>This path uses JDBC rather than DbClient's statements: Helidon 4.1.7's DML returns no generated keys, which
+     * would cost two extra round trips ({@code SELECT LAST_INSERT_ID()}) per order, while the driver returns the keys
+     * in the INSERT's own reply. Its connections come from the write pool, whose connections have autocommit off, so
+     * a transaction is already open: three round trips per order, the two INSERTs and the COMMIT. On the read pool it
+     * took four ({@code SET autocommit=0} first, and {@code SET autocommit=1} to commit); docs/benchmarks.md has the
+     * before and after. The separate pool is also a bulkhead: writes cannot take every connection from the reads.
      *
      * @param order the validated order
      * @return the order as stored
@@ -136,18 +146,12 @@ final class OrderRepository {
         Instant createdAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         BigDecimal total = order.total();
         List<NewOrder.Line> lines = order.items();
-        try (Connection connection = pool.connection()) {
-            connection.setAutoCommit(false);
+        try (Connection connection = writePool.connection()) {
             try {
                 long orderId = timedSql(INSERT_ORDER,
                                         () -> insertOrder(connection, order.customerId(), total, createdAt));
                 long[] itemIds = timedSql(INSERT_ORDER_ITEMS, () -> insertItems(connection, orderId, lines));
-                // Commits: JDBC and MySQL both define switching autocommit back on as committing the open transaction
-                // (an error there is the commit's error, and the driver keeps autocommit off so the rollback below
-                // runs). It saves the round trip of a COMMIT followed by the pool's own SET autocommit=1 when the
-                // connection comes back: 4 round trips per order instead of 5, about 15% more POSTs per second
-                // (docs/benchmarks.md).
-                connection.setAutoCommit(true);
+                connection.commit();
                 List<Order.Item> items = new ArrayList<>(lines.size());
                 for (int i = 0; i < lines.size(); i++) {
                     NewOrder.Line line = lines.get(i);
@@ -159,7 +163,8 @@ final class OrderRepository {
                 try {
                     connection.rollback();
                 } catch (SQLException rollbackFailure) {
-                    // A broken connection cannot roll back, but the server discards its open transaction anyway.
+                    // A broken connection cannot roll back, but the server discards its open transaction anyway; the
+                    // pool drops the connection.
                     e.addSuppressed(rollbackFailure);
                 }
                 throw e;

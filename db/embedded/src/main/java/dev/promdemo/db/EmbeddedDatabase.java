@@ -71,7 +71,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
             config.addArg("--performance-schema=ON");
             config.addArg("--slow-query-log=ON");
             config.addArg("--long-query-time=0.5");
-            config.addArg("--max-connections=200");
+            config.addArg("--max-connections=300");
             // MariaDB's default pool is 128 MiB; the AWS host gives it a share of its memory. The read-heavy and
             // write-heavy stages grow the data past 128 MiB within an hour, and then reads go to disk (O_DIRECT).
             // The memory is only touched as pages are read, so small test databases stay small.
