@@ -276,7 +276,8 @@ class OrderApiIT {
                 ids.add(JSON.readTree(response.body()).get("order_id").asLong());
             }
             Map<String, Long> after = statementCounts(c);
-            assertEquals(10, after.get("Com_insert") - before.get("Com_insert"), "an INSERT of the order, one of items");
+            assertEquals(10, after.get("Com_insert") - before.get("Com_insert"),
+                         "an INSERT of the order, one of items");
             assertEquals(5, after.get("Com_commit") - before.get("Com_commit"), "one COMMIT per order");
             assertEquals(0, after.get("Com_set_option") - before.get("Com_set_option"), "no SET autocommit");
             assertEquals(0, after.get("Com_rollback") - before.get("Com_rollback"), "nothing rolled back");
@@ -303,9 +304,9 @@ class OrderApiIT {
     void concurrentWritesAreAllStoredWithCorrectTotals() throws Exception {
         long before = stack.count("SELECT COUNT(*) FROM orders");
         int writes = 200;
-        // 32 clients in flight against the 8-connection write pool. A client that gets 503 (pool wait over the timeout on
-        // a loaded machine) retries after Retry-After, as a well-behaved client does; a 503 must have written
-        // nothing, or the count below would exceed the number of accepted orders.
+        // 32 clients in flight against the 8-connection write pool. A client that gets 503 (pool wait over the
+        // timeout on a loaded machine) retries after Retry-After, as a well-behaved client does; a 503 must have
+        // written nothing, or the count below would exceed the number of accepted orders.
         Semaphore inFlight = new Semaphore(32);
         AtomicInteger retries = new AtomicInteger();
         List<Callable<HttpResponse<String>>> tasks = new ArrayList<>();
