@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # scripts/local-stack.sh: the demo's roles as processes on one machine, each on its own loopback address.
-# Commands: up [--detach] [--stage NAME [loadtest options]], status, down. Called by ./demo.
-# Roles: db (embedded MariaDB + mysqld_exporter), api, monitor (Prometheus, and Grafana when installed), loadgen
-# (a --stage run); node_exporter on every role's address. Logs in $LOCAL_STACK_DIR/logs (default .local-stack/logs).
+# Commands: up [--detach] [--fresh] [--stage NAME [loadtest options]], status, stop NAME..., down, reset. Called by
+# ./demo. Roles: db (embedded MariaDB + mysqld_exporter), api, monitor (Prometheus, and Grafana when installed),
+# loadgen (a --stage run); node_exporter on every role's address. State in $LOCAL_STACK_DIR (default .local-stack):
+# logs/, pids/, and data/ (the database and Prometheus), which is kept until `reset`.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,11 +14,14 @@ STATE=${LOCAL_STACK_DIR:-$ROOT/.local-stack}
 LOGS=$STATE/logs
 PIDS=$STATE/pids
 
-# The roles' addresses and ports (docs/architecture.md): the same ports as on AWS.
-API_HOST=127.0.1.1
-DB_HOST=127.0.1.2
-MONITOR_HOST=127.0.1.3
-LOADGEN_HOST=127.0.1.4
+# The roles' addresses and ports (docs/architecture.md): the same ports as on AWS. LOCAL_STACK_NET moves the four
+# addresses to another 127.x.y network, so that a test's stack can run beside the default one.
+NET=${LOCAL_STACK_NET:-127.0.1}
+[[ $NET =~ ^127\.[0-9]{1,3}\.[0-9]{1,3}$ ]] || { echo "LOCAL_STACK_NET must look like 127.0.1, was '$NET'" >&2; exit 2; }
+API_HOST=$NET.1
+DB_HOST=$NET.2
+MONITOR_HOST=$NET.3
+LOADGEN_HOST=$NET.4
 DB_PORT=3306
 API_PORT=5000
 ADMIN_PORT=8000
@@ -35,16 +39,21 @@ DB_PASSWORD=orders-local
 EXPORTER_USER=exporter
 EXPORTER_PASSWORD=exporter-local
 
+DB_DATA=$STATE/data/db
+# Written by the server itself (embedded-db's --pid-file), beside its data.
+DB_SERVER_PIDFILE=$STATE/data/db-tmp/mariadbd.pid
+
 API_JAR=$ROOT/app/target/order-api.jar
 DB_JAR=$ROOT/db/embedded/target/embedded-db.jar
 LOADTEST_JAR=$ROOT/loadtest/target/loadtest.jar
 
 usage() {
   cat <<'TXT'
-usage: scripts/local-stack.sh up [--detach] [--stage NAME [loadtest options...]]
+usage: scripts/local-stack.sh up [--detach] [--fresh] [--stage NAME [loadtest options...]]
        scripts/local-stack.sh status
-       scripts/local-stack.sh down
+       scripts/local-stack.sh down            stop everything; the data is kept for the next up
        scripts/local-stack.sh stop NAME...    stop some processes (names as in status); up --detach restarts them
+       scripts/local-stack.sh reset           delete the kept data (database, Prometheus); the next up seeds anew
 TXT
 }
 
@@ -86,14 +95,16 @@ start() {
   echo $! >"$PIDS/$name.pid"
 }
 
-# stop_one NAME: stops one process of the stack (TERM, then KILL after 10 s).
+# stop_one NAME: stops one process of the stack (TERM, then KILL after 10 s; 60 s for the database, whose clean
+# shutdown flushes InnoDB).
 stop_one() {
-  local name=$1 pidfile=$PIDS/$1.pid pid
+  local name=$1 pidfile=$PIDS/$1.pid pid wait=100
   [ -f "$pidfile" ] || return 0
   pid=$(cat "$pidfile")
+  [ "$name" != db ] || wait=600
   if kill -0 "$pid" 2>/dev/null; then
     kill "$pid" 2>/dev/null || true
-    for _ in $(seq 100); do
+    for _ in $(seq "$wait"); do
       kill -0 "$pid" 2>/dev/null || break
       sleep 0.1
     done
@@ -143,14 +154,16 @@ wait_http() {
 }
 
 start_db() {
-  start db java -jar "$DB_JAR" --host "$DB_HOST" --port "$DB_PORT" --data-dir "$STATE/data/db" \
+  start db java -jar "$DB_JAR" --host "$DB_HOST" --port "$DB_PORT" --data-dir "$DB_DATA" \
     --database "$DB_NAME" --app-user "$DB_USER" --app-password "$DB_PASSWORD" \
     --exporter-user "$EXPORTER_USER" --exporter-password "$EXPORTER_PASSWORD"
   wait_log db "embedded-db ready" 120
 }
 
 # The API's settings as environment variables (app/README.md); `env` execs java, so the pidfile holds the JVM.
-API_ENV=(DB_URL="jdbc:mysql://$DB_HOST:$DB_PORT/$DB_NAME" DB_USER="$DB_USER" DB_PASSWORD="$DB_PASSWORD"
+# LOCAL_STACK_API_DB (HOST:PORT) lets a test put something between the API and the database (a delaying proxy).
+API_DB=${LOCAL_STACK_API_DB:-$DB_HOST:$DB_PORT}
+API_ENV=(DB_URL="jdbc:mysql://$API_DB/$DB_NAME" DB_USER="$DB_USER" DB_PASSWORD="$DB_PASSWORD"
   SERVER_HOST="$API_HOST" SERVER_PORT="$API_PORT" SERVER_SOCKETS_0_HOST="$API_HOST" SERVER_SOCKETS_0_PORT="$ADMIN_PORT")
 
 start_api() {
@@ -162,7 +175,7 @@ start_api() {
     { echo "the API did not become ready; see $LOGS/api.log" >&2; return 1; }
 }
 
-# Fails when something else already listens on HOST:PORT (127.0.1.x is shared by everyone on the machine).
+# Fails when something else already listens on HOST:PORT (127.x addresses are shared by everyone on the machine).
 ensure_free() {
   if (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; then
     echo "$1:$2 is already in use (another local stack?); stop it first ('ss -ltnp | grep $1:$2')." >&2
@@ -228,7 +241,7 @@ The local stack is up (logs in $LOGS):
 TXT
   running prometheus || return 0
   cat <<TXT
-  exporters    http://$DB_HOST:$MYSQLD_EXPORTER_PORT/metrics   node_exporter on http://127.0.1.{1..4}:$NODE_EXPORTER_PORT/metrics
+  exporters    http://$DB_HOST:$MYSQLD_EXPORTER_PORT/metrics   node_exporter on http://$NET.{1..4}:$NODE_EXPORTER_PORT/metrics
   Prometheus   http://$MONITOR_HOST:$PROMETHEUS_PORT/targets   http://$MONITOR_HOST:$PROMETHEUS_PORT/alerts
 TXT
   if running grafana; then
@@ -248,10 +261,11 @@ run_stage() {
 }
 
 cmd_up() {
-  local detach=0 stage="" stage_args=()
+  local detach=0 fresh=0 stage="" stage_args=()
   while [ $# -gt 0 ]; do
     case $1 in
       --detach) detach=1 ;;
+      --fresh) fresh=1 ;;
       --stage)
         stage=${2:?--stage needs a name}
         shift
@@ -262,6 +276,9 @@ cmd_up() {
     esac
     shift
   done
+  if [ "$fresh" -eq 1 ]; then
+    cmd_reset
+  fi
   use_jdk
   # Monitoring needs Debian's Prometheus and exporters: installed when root; without them the database and the
   # API still run, as before monitoring joined the stack.
@@ -309,13 +326,61 @@ cmd_up() {
   done
 }
 
+# reset: deletes the kept data, after saying what it deletes; refuses while any part of the stack runs.
+cmd_reset() {
+  local pidfile path
+  for pidfile in "$PIDS"/*.pid; do
+    [ -f "$pidfile" ] || continue
+    if running "$(basename "$pidfile" .pid)"; then
+      echo "the local stack is running; stop it first ('./demo down'), then reset" >&2
+      return 1
+    fi
+  done
+  local paths=("$DB_DATA" "$STATE/data/db-tmp" "$STATE/data/prometheus" "$STATE/data/grafana")
+  local any=0
+  for path in "${paths[@]}"; do
+    [ -e "$path" ] || continue
+    [ "$any" -eq 1 ] || echo "Deleting the local stack's data:"
+    any=1
+    echo "  $path ($(du -sh "$path" 2>/dev/null | cut -f1)): $(describe_data "$path")"
+    rm -rf "$path"
+  done
+  if [ "$any" -eq 0 ]; then
+    echo "Nothing to delete: the local stack has no data in $STATE/data."
+  else
+    echo "Done. The next './demo up' creates and seeds a new database."
+  fi
+}
+
+describe_data() {
+  case $1 in
+    "$DB_DATA") echo "the database: every order placed since it was seeded, and the seed" ;;
+    */db-tmp) echo "the database server's temporary files" ;;
+    */prometheus) echo "Prometheus' time series" ;;
+    */grafana) echo "Grafana's state" ;;
+  esac
+}
+
 cmd_status() {
   local pidfile name any=0
   for pidfile in "$PIDS"/*.pid; do
     [ -f "$pidfile" ] || continue
     any=1
     name=$(basename "$pidfile" .pid)
-    if running "$name"; then
+    if [ "$name" = db ] && running db; then
+      # The wrapper (db.pid) supervises the server process itself, which is what a fault kills or freezes.
+      local server
+      server=$(cat "$DB_SERVER_PIDFILE" 2>/dev/null || true)
+      if [ -n "$server" ] && kill -0 "$server" 2>/dev/null; then
+        if [ "$(ps -o state= -p "$server" | tr -d ' ')" = T ]; then
+          echo "db: frozen (server mariadbd pid $server is stopped by a signal; wrapper pid $(cat "$pidfile"))"
+        else
+          echo "db: running (server mariadbd pid $server; wrapper pid $(cat "$pidfile"))"
+        fi
+      else
+        echo "db: server down, being restarted by its wrapper (pid $(cat "$pidfile")); see $LOGS/db.log"
+      fi
+    elif running "$name"; then
       echo "$name: running (pid $(cat "$pidfile"))"
     else
       echo "$name: stopped"
@@ -335,5 +400,6 @@ case ${1:-} in
   status) cmd_status ;;
   down) stop_all ;;
   stop) shift; cmd_stop "$@" ;;
+  reset) cmd_reset ;;
   *) usage >&2; exit 2 ;;
 esac
