@@ -26,8 +26,10 @@ import io.helidon.dbclient.jdbc.JdbcClientBuilder;
 import io.helidon.http.DirectHandler.EventType;
 import io.helidon.logging.common.LogConfig;
 import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.openapi.OpenApiFeature;
 import io.helidon.service.registry.Services;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.DirectHandlers;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.observe.ObserveFeature;
@@ -119,24 +121,40 @@ public final class Main {
         OrderRequests.Limits limits = limits(config.get("api"));
         HttpMetrics httpMetrics = new HttpMetrics(registry);
         OrderStore store = new OrderRepository(reads, writes);
-        ProblemResponses problems = new ProblemResponses(
-                config.get("server.max-payload-size").asLong().orElse(DEFAULT_MAX_PAYLOAD));
+        ProblemResponses problems = problems(config);
 
-        WebServer server = WebServer.builder()
+        WebServer server = server(config, problems)
+                .addFeature(observe)
+                .addFeature(OpenApiFeature.create(config.get("server.features.openapi")))
+                .routing(routing -> routing(routing, store, limits, httpMetrics, problems))
+                .build()
+                .start();
+        return new Application(server, List.of(reads, writes), pool, writePool);
+    }
+
+    /**
+     * The web server as configured ({@code server.*}: sockets, limits, the concurrency limit), without features or
+     * routes. Tests build on it too.
+     *
+     * @param config the root configuration
+     * @param problems turns what the server refuses into problem responses
+     * @return the server's builder
+     */
+    static WebServerConfig.Builder server(Config config, ProblemResponses problems) {
+        return WebServer.builder()
                 .config(config.get("server"))
                 .featuresDiscoverServices(false)
-                .addFeature(observe)
                 // What the server refuses before routing (above all the concurrency limit's 503) gets a problem body.
                 .directHandlers(DirectHandlers.builder()
                                         .addHandler(EventType.OTHER, problems)
                                         .addHandler(EventType.BAD_REQUEST, problems)
                                         .addHandler(EventType.PAYLOAD_TOO_LARGE, problems)
                                         .addHandler(EventType.INTERNAL_ERROR, problems)
-                                        .build())
-                .routing(routing -> routing(routing, store, limits, httpMetrics, problems))
-                .build()
-                .start();
-        return new Application(server, List.of(reads, writes), pool, writePool);
+                                        .build());
+    }
+
+    static ProblemResponses problems(Config config) {
+        return new ProblemResponses(config.get("server.max-payload-size").asLong().orElse(DEFAULT_MAX_PAYLOAD));
     }
 
     /**
