@@ -203,6 +203,20 @@ application = dashboard(
                [('job:slo_errors_per_request:ratio_rate5m{job="order-api"}', "5m"),
                 ('job:slo_errors_per_request:ratio_rate1h{job="order-api"}', "1h", "B")], min=0),
      ]),
+     ("Overload", [
+         panel("timeseries", "Requests shed at the concurrency limit",
+               "Requests per second answered 503 with Retry-After by the server's AIMD concurrency limit (before "
+               "routing, so they are not in the route panels), against those routed. OrderApiSheddingLoad fires "
+               "when over 1% are shed for 5 minutes.", "reqps",
+               [(f"sum(rate(aimd_rejected_requests{{{API}}}[{RI}]))", "shed"),
+                (f"sum(rate(http_server_requests_seconds_count{{{API}}}[{RI}]))", "routed", "B")], min=0),
+         panel("timeseries", "Concurrency limit and requests in flight",
+               "The AIMD limit (it grows while half of it is in use and shrinks when requests take longer than its "
+               "timeout), the requests it admitted in flight, and those waiting in its queue.", "short",
+               [(f"sum by (instance) (aimd_limit{{{API}}})", "{{instance}} limit"),
+                (f"sum by (instance) (aimd_concurrent_requests{{{API}}})", "{{instance}} in flight", "B"),
+                (f"sum by (instance) (aimd_queue_length{{{API}}})", "{{instance}} queued", "C")], min=0),
+     ]),
      ("Database access and JVM", [
          panel("timeseries", "Connection pools", "Pooled database connections by pool (orders: reads, "
                "orders-writes: writes) and state, against each pool's maximum.",

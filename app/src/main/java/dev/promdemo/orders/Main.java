@@ -8,15 +8,29 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 
+import dev.promdemo.orders.http.OrderRequests;
+import dev.promdemo.orders.http.OrderService;
+import dev.promdemo.orders.http.ProblemResponses;
+import dev.promdemo.orders.metrics.HttpMetrics;
+import dev.promdemo.orders.metrics.ProcessMetrics;
+import dev.promdemo.orders.metrics.QueryMetrics;
+import dev.promdemo.orders.order.OrderStore;
+import dev.promdemo.orders.store.ConnectionPool;
+import dev.promdemo.orders.store.DatabaseHealthCheck;
+import dev.promdemo.orders.store.Migrations;
+import dev.promdemo.orders.store.OrderRepository;
+
 import io.helidon.config.Config;
 import io.helidon.dbclient.DbClient;
-import io.helidon.dbclient.health.DbClientHealthCheck;
 import io.helidon.dbclient.jdbc.JdbcClientBuilder;
-import io.helidon.health.HealthCheckType;
+import io.helidon.http.DirectHandler.EventType;
 import io.helidon.logging.common.LogConfig;
 import io.helidon.metrics.api.MeterRegistry;
-import io.helidon.metrics.api.Metrics;
+import io.helidon.openapi.OpenApiFeature;
+import io.helidon.service.registry.Services;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http.DirectHandlers;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
@@ -24,12 +38,16 @@ import io.helidon.webserver.observe.metrics.MetricsObserver;
 
 /**
  * Starts the order API ({@code serve}, the default) or applies the schema migrations ({@code migrate [--seed]}).
+ *
+ * <p>It only wires: configuration into the pools, the DbClients and the repository ({@code store}), the repository
+ * into the HTTP service ({@code http}), the meters ({@code metrics}) into both, and the lot into the web server.
  */
 public final class Main {
     private static final String USAGE = """
             usage: java -jar order-api.jar [serve]          serve the API (:5000) and metrics/health (:8000)
                    java -jar order-api.jar migrate [--seed] apply the schema (and with --seed the demo data), exit
             Settings come from application.yaml and environment variables; see app/README.md.""";
+    private static final long DEFAULT_MAX_PAYLOAD = 1_048_576;
 
     private Main() {
     }
@@ -71,27 +89,27 @@ public final class Main {
      */
     public static Application start(Config config) {
         Config db = config.get("db");
+        // The metrics observer first: it sets up the registry that the meters below and DbClient register in.
         MetricsObserver metricsObserver = MetricsObserver.create(
                 config.get("server.features.observe.observers.metrics"));
-        MeterRegistry registry = Metrics.globalRegistry();
+        MeterRegistry registry = Services.get(MeterRegistry.class);
         ProcessMetrics.register(registry);
 
         ConnectionPool pool = ConnectionPool.create(db);
         pool.registerMetrics(registry);
         ConnectionPool writePool = ConnectionPool.createForWrites(db);
         writePool.registerMetrics(registry);
-        DbClient dbClient = JdbcClientBuilder.create().connectionPool(pool).build();
+        QueryMetrics queryMetrics = new QueryMetrics(registry, List.of(OrderRepository.SELECT_ORDER,
+                                                                       OrderRepository.INSERT_ORDER,
+                                                                       OrderRepository.INSERT_ORDER_ITEMS));
+        DbClient reads = dbClient(pool, queryMetrics);
+        DbClient writes = dbClient(writePool, queryMetrics);
         HealthObserver health = HealthObserver.builder()
                 .config(config.get("server.features.observe.observers.health"))
                 .useSystemServices(false)
                 .details(true)
-                .addCheck(DbClientHealthCheck.builder(dbClient)
-                                  .name("database")
-                                  .query()
-                                  .statement("SELECT 1")
-                                  .timeout(db.get("health-timeout").as(Duration.class).orElse(Duration.ofSeconds(1)))
-                                  .build(),
-                          HealthCheckType.READINESS)
+                .addCheck(new DatabaseHealthCheck(
+                        pool, db.get("health-timeout").as(Duration.class).orElse(Duration.ofSeconds(1))))
                 .build();
         ObserveFeature observe = ObserveFeature.builder()
                 .config(config.get("server.features.observe"))
@@ -100,45 +118,88 @@ public final class Main {
                 .addObserver(health)
                 .build();
 
-        Config api = config.get("api");
-        OrderRequests.Limits limits = new OrderRequests.Limits(
+        OrderRequests.Limits limits = limits(config.get("api"));
+        HttpMetrics httpMetrics = new HttpMetrics(registry);
+        OrderStore store = new OrderRepository(reads, writes);
+        ProblemResponses problems = problems(config);
+
+        WebServer server = server(config, problems)
+                .addFeature(observe)
+                .addFeature(OpenApiFeature.create(config.get("server.features.openapi")))
+                .routing(routing -> routing(routing, store, limits, httpMetrics, problems))
+                .build()
+                .start();
+        return new Application(server, List.of(reads, writes), pool, writePool);
+    }
+
+    /**
+     * The web server as configured ({@code server.*}: sockets, limits, the concurrency limit), without features or
+     * routes. Tests build on it too.
+     *
+     * @param config the root configuration
+     * @param problems turns what the server refuses into problem responses
+     * @return the server's builder
+     */
+    static WebServerConfig.Builder server(Config config, ProblemResponses problems) {
+        return WebServer.builder()
+                .config(config.get("server"))
+                .featuresDiscoverServices(false)
+                // What the server refuses before routing (above all the concurrency limit's 503) gets a problem body.
+                .directHandlers(DirectHandlers.builder()
+                                        .addHandler(EventType.OTHER, problems)
+                                        .addHandler(EventType.BAD_REQUEST, problems)
+                                        .addHandler(EventType.PAYLOAD_TOO_LARGE, problems)
+                                        .addHandler(EventType.INTERNAL_ERROR, problems)
+                                        .build());
+    }
+
+    static ProblemResponses problems(Config config) {
+        return new ProblemResponses(config.get("server.max-payload-size").asLong().orElse(DEFAULT_MAX_PAYLOAD));
+    }
+
+    /**
+     * Wires the API routes. Tests call this with a store of their own.
+     *
+     * @param routing the routing of the API socket
+     * @param store where orders are kept
+     * @param limits the input limits
+     * @param metrics the request metrics
+     * @param problems turns failures into problem responses
+     */
+    static void routing(HttpRouting.Builder routing, OrderStore store, OrderRequests.Limits limits,
+                        HttpMetrics metrics, ProblemResponses problems) {
+        routing.addFilter(metrics)
+                .error(RuntimeException.class, problems)
+                .register("/api", new OrderService(store, limits, metrics))
+                .any(ProblemResponses::noRoute);
+    }
+
+    static OrderRequests.Limits limits(Config api) {
+        return new OrderRequests.Limits(
                 api.get("max-body-bytes").asInt().orElse(16384),
                 api.get("max-items").asInt().orElse(50),
                 api.get("max-quantity").asInt().orElse(1000),
                 api.get("max-unit-price").as(BigDecimal.class).orElse(new BigDecimal("1000000.00")));
-        HttpMetrics httpMetrics = new HttpMetrics(registry);
-        OrderService orders = new OrderService(new OrderRepository(pool, writePool, registry), limits, httpMetrics);
-
-        WebServer server = WebServer.builder()
-                .config(config.get("server"))
-                .featuresDiscoverServices(false)
-                .addFeature(observe)
-                .routing(routing -> routing(routing, orders, httpMetrics))
-                .build()
-                .start();
-        return new Application(server, dbClient, pool, writePool);
     }
 
-    /**
-     * Wires the API routes.
-     *
-     * @param routing the routing of the API socket
-     * @param orders the order service
-     * @param metrics the request metrics filter
-     */
-    static void routing(HttpRouting.Builder routing, OrderService orders, HttpMetrics metrics) {
-        routing.addFilter(metrics).register("/api", orders);
+    private static DbClient dbClient(ConnectionPool pool, QueryMetrics queryMetrics) {
+        return JdbcClientBuilder.create()
+                .connectionPool(pool)
+                .statements(OrderRepository.statements())
+                .addService(queryMetrics)
+                .build();
     }
 
     /**
      * The running API and what it must close when it stops.
      *
      * @param server the web server
-     * @param dbClient the database client
-     * @param pool its read pool
-     * @param writePool its write pool
+     * @param dbClients the database clients
+     * @param pool the read pool
+     * @param writePool the write pool
      */
-    public record Application(WebServer server, DbClient dbClient, ConnectionPool pool, ConnectionPool writePool) {
+    public record Application(WebServer server, List<DbClient> dbClients, ConnectionPool pool,
+                              ConnectionPool writePool) {
         /**
          * The port of the API socket.
          *
@@ -158,11 +219,11 @@ public final class Main {
         }
 
         /**
-         * Stops serving, then closes the database client and both pools.
+         * Stops serving, then closes the database clients and both pools.
          */
         public void stop() {
             server.stop();
-            dbClient.close();
+            dbClients.forEach(DbClient::close);
             pool.close();
             writePool.close();
         }

@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 import dev.promdemo.db.EmbeddedDatabase;
+import dev.promdemo.orders.store.Migrations;
 
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;

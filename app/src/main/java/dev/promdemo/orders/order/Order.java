@@ -1,7 +1,7 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
  */
-package dev.promdemo.orders;
+package dev.promdemo.orders.order;
 
 import java.math.BigDecimal;
 import java.util.List;
@@ -16,9 +16,9 @@ import java.util.List;
  * @param createdAt when it was created, ISO-8601 in UTC with milliseconds
  * @param items its lines, in the order they were written
  */
-record Order(long orderId, long customerId, BigDecimal totalAmount, String status, String createdAt,
+public record Order(long orderId, long customerId, BigDecimal totalAmount, String status, String createdAt,
              List<Item> items) {
-    Order {
+    public Order {
         items = List.copyOf(items);
     }
 
@@ -30,6 +30,6 @@ record Order(long orderId, long customerId, BigDecimal totalAmount, String statu
      * @param quantity how many
      * @param unitPrice the price of one, scale 2
      */
-    record Item(long itemId, long productId, int quantity, BigDecimal unitPrice) {
+    public record Item(long itemId, long productId, int quantity, BigDecimal unitPrice) {
     }
 }

@@ -1,14 +1,14 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
  */
-package dev.promdemo.orders;
+package dev.promdemo.orders.store;
 
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 
-import io.helidon.common.config.Config;
+import io.helidon.config.Config;
 import io.helidon.dbclient.DbClientException;
 import io.helidon.dbclient.jdbc.JdbcConnectionPool;
 import io.helidon.metrics.api.Gauge;
@@ -22,14 +22,14 @@ import com.zaxxer.hikari.HikariPoolMXBean;
 /**
  * A HikariCP pool, configured so that a missing or slow database fails requests fast.
  *
- * <p>The API has two: the read pool ({@code db.pool-name}, {@code db.pool-size}), in autocommit, behind Helidon's
- * DbClient and the reads; and the write pool ({@code <pool-name>-writes}, {@code db.write-pool-size}), whose
- * connections are always in a transaction (autocommit off), so that writing an order needs no statement to open
- * one. Waiting for a connection is bounded by {@code db.connection-timeout} and every statement by
+ * <p>The API has two, each behind its own Helidon DbClient: the read pool ({@code db.pool-name},
+ * {@code db.pool-size}), in autocommit; and the write pool ({@code <pool-name>-writes}, {@code db.write-pool-size}),
+ * whose connections are always in a transaction (autocommit off), so that writing an order needs no statement to
+ * open one. Waiting for a connection is bounded by {@code db.connection-timeout} and every statement by
  * {@code db.statement-timeout}; a pool starts even when the database is down and reconnects by itself when it
  * returns. Its state is exported as {@code db_pool_connections{pool,state}} and {@code db_pool_max_connections}.
  */
-final class ConnectionPool implements JdbcConnectionPool, AutoCloseable {
+public final class ConnectionPool implements JdbcConnectionPool, AutoCloseable {
     private final HikariDataSource dataSource;
 
     private ConnectionPool(HikariDataSource dataSource) {
@@ -42,7 +42,7 @@ final class ConnectionPool implements JdbcConnectionPool, AutoCloseable {
      * @param db the {@code db} configuration
      * @return the pool
      */
-    static ConnectionPool create(Config db) {
+    public static ConnectionPool create(Config db) {
         return create(db, poolName(db), db.get("pool-size").asInt().orElse(16), true);
     }
 
@@ -54,7 +54,7 @@ final class ConnectionPool implements JdbcConnectionPool, AutoCloseable {
      * @param db the {@code db} configuration
      * @return the pool
      */
-    static ConnectionPool createForWrites(Config db) {
+    public static ConnectionPool createForWrites(Config db) {
         return create(db, poolName(db) + "-writes", db.get("write-pool-size").asInt().orElse(8), false);
     }
 
@@ -106,7 +106,7 @@ final class ConnectionPool implements JdbcConnectionPool, AutoCloseable {
      *
      * @param registry where to register them
      */
-    void registerMetrics(MeterRegistry registry) {
+    public void registerMetrics(MeterRegistry registry) {
         String pool = dataSource.getPoolName();
         registry.getOrCreate(connections(pool, "active", HikariPoolMXBean::getActiveConnections));
         registry.getOrCreate(connections(pool, "idle", HikariPoolMXBean::getIdleConnections));

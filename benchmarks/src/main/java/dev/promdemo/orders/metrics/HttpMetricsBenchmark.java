@@ -1,9 +1,11 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
  */
-package dev.promdemo.orders;
+package dev.promdemo.orders.metrics;
 
 import java.util.concurrent.TimeUnit;
+
+import dev.promdemo.orders.http.OrderService;
 
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Metrics;
@@ -39,7 +41,7 @@ public class HttpMetricsBenchmark {
 
     @Setup
     public void setup() {
-        MeterRegistry registry = Metrics.globalRegistry();
+        MeterRegistry registry = Metrics.createMeterRegistry();
         metrics = new HttpMetrics(registry);
         metrics.record("GET", OrderService.ORDER_BY_ID_ROUTE, 200, nanos);
     }

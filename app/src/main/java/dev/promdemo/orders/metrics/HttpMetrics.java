@@ -1,7 +1,7 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
  */
-package dev.promdemo.orders;
+package dev.promdemo.orders.metrics;
 
 import java.time.Duration;
 import java.util.List;
@@ -24,8 +24,9 @@ import io.helidon.webserver.http.ServerRequest;
  * <p>The route label is the template a handler declared ({@link #route(ServerRequest, String)}), never the raw
  * path, so ids cannot explode the label set; requests no handler took are labelled {@code unmatched}.
  */
-final class HttpMetrics implements io.helidon.webserver.http.Filter {
-    static final String UNMATCHED = "unmatched";
+public final class HttpMetrics implements io.helidon.webserver.http.Filter {
+    /** The route label of requests no handler took. */
+    public static final String UNMATCHED = "unmatched";
 
     /*
      * Bucket edges for a 1 ms to 1 s API, with edges exactly at the demo's thresholds (100 ms for normal load,
@@ -43,7 +44,10 @@ final class HttpMetrics implements io.helidon.webserver.http.Filter {
     private final Counter ordersPlaced;
     private final Counter itemsPlaced;
 
-    HttpMetrics(MeterRegistry registry) {
+    /**
+     * @param registry where the timers and counters go
+     */
+    public HttpMetrics(MeterRegistry registry) {
         this.registry = registry;
         this.ordersPlaced = registry.getOrCreate(Counter.builder("orders.placed")
                                                          .description("Orders written by POST /api/order"));
@@ -57,7 +61,7 @@ final class HttpMetrics implements io.helidon.webserver.http.Filter {
      * @param request the request
      * @param template its route template, such as {@code /api/order/{id}}
      */
-    static void route(ServerRequest request, String template) {
+    public static void route(ServerRequest request, String template) {
         request.context().register(new Route(template));
     }
 
@@ -80,11 +84,16 @@ final class HttpMetrics implements io.helidon.webserver.http.Filter {
      * @param status the response status
      * @param nanos how long it took
      */
-    void record(String method, String route, int status, long nanos) {
+    public void record(String method, String route, int status, long nanos) {
         timers.computeIfAbsent(new Key(method, route, status), this::timer).record(nanos, TimeUnit.NANOSECONDS);
     }
 
-    void orderPlaced(int items) {
+    /**
+     * Counts one order written and its items.
+     *
+     * @param items how many items it had
+     */
+    public void orderPlaced(int items) {
         ordersPlaced.increment();
         itemsPlaced.increment(items);
     }

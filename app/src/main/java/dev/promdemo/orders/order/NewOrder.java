@@ -1,7 +1,7 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
  */
-package dev.promdemo.orders;
+package dev.promdemo.orders.order;
 
 import java.math.BigDecimal;
 import java.util.List;
@@ -12,8 +12,8 @@ import java.util.List;
  * @param customerId the customer placing the order
  * @param items the lines, at least one
  */
-record NewOrder(long customerId, List<Line> items) {
-    NewOrder {
+public record NewOrder(long customerId, List<Line> items) {
+    public NewOrder {
         items = List.copyOf(items);
     }
 
@@ -22,7 +22,7 @@ record NewOrder(long customerId, List<Line> items) {
      *
      * @return the total, scale 2
      */
-    BigDecimal total() {
+    public BigDecimal total() {
         BigDecimal total = BigDecimal.ZERO.setScale(2);
         for (Line line : items) {
             total = total.add(line.unitPrice().multiply(BigDecimal.valueOf(line.quantity())));
@@ -37,6 +37,6 @@ record NewOrder(long customerId, List<Line> items) {
      * @param quantity how many, positive
      * @param unitPrice the price of one, scale 2
      */
-    record Line(long productId, int quantity, BigDecimal unitPrice) {
+    public record Line(long productId, int quantity, BigDecimal unitPrice) {
     }
 }

@@ -1,14 +1,14 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
  */
-package dev.promdemo.orders;
+package dev.promdemo.orders.store;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Map;
 
-import io.helidon.common.config.Config;
+import io.helidon.config.Config;
 
 import liquibase.Scope;
 import liquibase.command.CommandScope;
@@ -24,7 +24,7 @@ import liquibase.database.jvm.JdbcConnection;
  * <p>Migrations run as their own step before the API serves, never inside the serving process: the service then
  * starts in about a second and does not carry Liquibase's memory.
  */
-final class Migrations {
+public final class Migrations {
     static final String CHANGELOG = "db/changelog/db.changelog-master.yaml";
 
     private Migrations() {
@@ -37,7 +37,7 @@ final class Migrations {
      * @param seed whether to load the demo data (the {@code demo} context) too
      * @throws Exception if the migration fails
      */
-    static void migrate(Config db, boolean seed) throws Exception {
+    public static void migrate(Config db, boolean seed) throws Exception {
         // Liquibase would otherwise send usage analytics from a database host; nothing here may call out.
         System.setProperty("liquibase.analytics.enabled", "false");
         try (Connection connection = connect(db)) {

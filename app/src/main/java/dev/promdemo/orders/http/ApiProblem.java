@@ -1,7 +1,7 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
  */
-package dev.promdemo.orders;
+package dev.promdemo.orders.http;
 
 /**
  * A request the API refuses, carrying what becomes an RFC 9457 problem response.
@@ -40,6 +40,11 @@ final class ApiProblem extends RuntimeException {
                               "no customer with id " + customerId, "customer_id");
     }
 
+    static ApiProblem noSuchResource(String path) {
+        return new ApiProblem(404, "/problems/not-found", "Not found",
+                              "no resource at " + (path.length() <= 64 ? path : path.substring(0, 64) + "..."), null);
+    }
+
     static ApiProblem notFound(String detail) {
         return new ApiProblem(404, "/problems/not-found", "Not found", detail, null);
     }
@@ -56,6 +61,21 @@ final class ApiProblem extends RuntimeException {
 
     static ApiProblem databaseUnavailable(String detail) {
         return new ApiProblem(503, "/problems/database-unavailable", "Database unavailable", detail, null);
+    }
+
+    static ApiProblem overloaded() {
+        return new ApiProblem(503, "/problems/overloaded", "Overloaded",
+                              "the server is at its concurrency limit; retry later", null);
+    }
+
+    static ApiProblem methodNotAllowed(String method, String allowed) {
+        return new ApiProblem(405, "/problems/method-not-allowed", "Method not allowed",
+                              "method " + method + " is not allowed here; allowed: " + allowed, null);
+    }
+
+    static ApiProblem badRequest(int status, String title) {
+        return new ApiProblem(status, "/problems/bad-request", title, "the server refused the request: " + title,
+                              null);
     }
 
     static ApiProblem internal() {

@@ -1,7 +1,7 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
  */
-package dev.promdemo.orders;
+package dev.promdemo.orders.http;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -9,15 +9,21 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 
+import dev.promdemo.orders.order.NewOrder;
+
+import io.helidon.common.media.type.MediaTypes;
+import io.helidon.http.HttpMediaType;
+
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
- * Turns a request body into a {@link NewOrder}, or refuses it with the first offending field.
+ * Parses and validates requests: the order id of a path, the content type and size of a body, and the body into a
+ * {@link NewOrder}. Each refuses bad input with an {@link ApiProblem} naming the first offending field.
  *
  * <p>Validation is strict: numbers must be JSON numbers (never strings), ids and quantities integers, prices have at
  * most two decimals, and unknown fields are refused so a misspelt name cannot be silently ignored.
  */
-final class OrderRequests {
+public final class OrderRequests {
     private static final Set<String> ORDER_FIELDS = Set.of("customer_id", "items");
     private static final Set<String> ITEM_FIELDS = Set.of("product_id", "quantity", "unit_price");
 
@@ -25,6 +31,64 @@ final class OrderRequests {
 
     OrderRequests(Limits limits) {
         this.limits = limits;
+    }
+
+    /**
+     * Parses an order id from a path.
+     *
+     * @param raw the path parameter
+     * @return the id, positive
+     * @throws ApiProblem unless it is a positive decimal integer that fits a long
+     */
+    static long orderId(String raw) {
+        if (raw.isEmpty() || raw.length() > 19 || !raw.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw ApiProblem.invalidId("the order id must be a positive integer, was '" + truncate(raw) + "'");
+        }
+        long id;
+        try {
+            id = Long.parseLong(raw);
+        } catch (NumberFormatException e) {
+            throw ApiProblem.invalidId("the order id is out of range");
+        }
+        if (id < 1) {
+            throw ApiProblem.invalidId("the order id must be a positive integer, was '" + raw + "'");
+        }
+        return id;
+    }
+
+    /**
+     * Accepts only JSON bodies, in UTF-8 if a charset is named.
+     *
+     * @param type the request's content type, or {@code null} if it has none
+     * @throws ApiProblem (415) for anything else
+     */
+    static void requireJson(HttpMediaType type) {
+        boolean json = type != null && type.mediaType().equals(MediaTypes.APPLICATION_JSON)
+                && type.charset().map(c -> c.equalsIgnoreCase("utf-8")).orElse(true);
+        if (!json) {
+            throw ApiProblem.unsupportedMediaType(type == null ? "missing" : type.text());
+        }
+    }
+
+    /**
+     * Refuses a body larger than {@code api.max-body-bytes}.
+     *
+     * @param length the body's length, as declared or as read
+     * @throws ApiProblem (413) if it is too large
+     */
+    void requireSize(long length) {
+        if (length > limits.maxBodyBytes()) {
+            throw ApiProblem.bodyTooLarge(limits.maxBodyBytes());
+        }
+    }
+
+    /**
+     * The largest body accepted.
+     *
+     * @return bytes
+     */
+    int maxBodyBytes() {
+        return limits.maxBodyBytes();
     }
 
     /**
@@ -133,6 +197,10 @@ final class OrderRequests {
         }
     }
 
+    private static String truncate(String raw) {
+        return raw.length() <= 32 ? raw : raw.substring(0, 32) + "...";
+    }
+
     /**
      * The input limits, from configuration ({@code api.*}).
      *
@@ -141,6 +209,6 @@ final class OrderRequests {
      * @param maxQuantity the largest quantity of one line
      * @param maxUnitPrice the largest unit price
      */
-    record Limits(int maxBodyBytes, int maxItems, int maxQuantity, BigDecimal maxUnitPrice) {
+    public record Limits(int maxBodyBytes, int maxItems, int maxQuantity, BigDecimal maxUnitPrice) {
     }
 }

@@ -1,7 +1,7 @@
 /*
  * SPDX-License-Identifier: Apache-2.0
  */
-package dev.promdemo.orders;
+package dev.promdemo.orders.metrics;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -21,14 +21,19 @@ import com.sun.management.UnixOperatingSystemMXBean;
  * <p>CPU seconds is exposed as a gauge (Helidon's functional counters hold whole numbers only); it only ever grows,
  * so {@code rate()} over it is correct.
  */
-final class ProcessMetrics {
+public final class ProcessMetrics {
     private static final Path STATM = Path.of("/proc/self/statm");
     private static final long PAGE_SIZE = 4096;
 
     private ProcessMetrics() {
     }
 
-    static void register(MeterRegistry registry) {
+    /**
+     * Registers the process gauges.
+     *
+     * @param registry where they go
+     */
+    public static void register(MeterRegistry registry) {
         if (!(ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean os)) {
             return;
         }
