@@ -28,11 +28,12 @@ resource "aws_ssm_document" "db_stress" {
         # A little longer than the longest stress, so the agent never cuts a valid run short.
         timeoutSeconds = 3660
         # An Integer parameter is substituted as digits only, so it needs no quoting; stress-ng reads a bare
-        # timeout as seconds.
+        # timeout as seconds. --temp-path: the agent's working directory is root's, and stress-ng (as nobody)
+        # refuses to start without a writable one.
         runCommand = [
           "seconds={{ durationSeconds }}",
           "if [ $seconds -lt 1 ] || [ $seconds -gt 3600 ]; then echo durationSeconds must be 1-3600, was $seconds >&2; exit 2; fi",
-          "exec runuser -u nobody -- stress-ng --cpu 0 --timeout $seconds",
+          "exec runuser -u nobody -- stress-ng --temp-path /tmp --cpu 0 --timeout $seconds",
         ]
       }
     }]
