@@ -48,7 +48,7 @@ build {
     inline = [
       "mkdir -p ${local.stage}/rootfs ${local.stage}/libs ${local.stage}/observability/exporters",
       "mkdir -p ${local.stage}/observability/prometheus/rules ${local.stage}/observability/grafana/provisioning",
-      "mkdir -p ${local.stage}/observability/grafana/dashboards",
+      "mkdir -p ${local.stage}/observability/grafana/dashboards ${local.stage}/observability/bin",
     ]
   }
 
@@ -113,6 +113,13 @@ build {
     only        = ["amazon-ebs.monitor"]
     source      = "../observability/prometheus/prometheus.yml"
     destination = "${local.stage}/observability/prometheus/prometheus.yml"
+  }
+
+  # The renderer the local stack uses too: the monitor's boot sets the project and region with it.
+  provisioner "file" {
+    only        = ["amazon-ebs.monitor"]
+    source      = "../observability/bin/render-config"
+    destination = "${local.stage}/observability/bin/render-config"
   }
 
   provisioner "file" {

@@ -24,6 +24,12 @@ source "amazon-ebs" "base" {
   ssh_timeout               = "10m"
   ssh_clear_authorized_keys = true
 
+  # The image's snapshots are encrypted (the account's default EBS key, aws/ebs, unless kms_key_id is given):
+  # Terraform encrypts the instances' volumes too, and an unencrypted AMI snapshot would hold the images'
+  # software and configuration in the clear wherever it is copied or shared.
+  encrypt_boot = true
+  kms_key_id   = var.kms_key_id
+
   launch_block_device_mappings {
     device_name           = "/dev/sda1"
     volume_size           = var.volume_size

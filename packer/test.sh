@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # packer/test.sh: the packer/ checks: fmt, validate (Debian's Packer 1.6.6), template lint, shellcheck, the "same
-# file" check, then every role's scripts run for real in a Debian 12 chroot, with systemd-analyze verify inside.
+# file" check, the AWS CLI signature check, then every role's scripts run for real in a Debian 12 chroot (with
+# systemd-analyze verify inside), and the four roots boot under a real systemd (tests/boot.sh).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -9,7 +10,8 @@ ROOT=$(cd "$HERE/.." && pwd)
 . "$ROOT/scripts/lib.sh"
 cd "$HERE"
 
-require_packages packer shellcheck debootstrap systemd python3 curl
+require_packages packer shellcheck debootstrap systemd python3 python3-yaml curl jq openssl iproute2 zip unzip gpg \
+  gpgv
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/prometheus-demo/packer
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 started=$SECONDS
@@ -67,6 +69,19 @@ validate() {
 }
 check "packer validate (1.6.6, without plugins.pkr.hcl and the ci-strip block)" validate
 
+check "AWS CLI: installed only with a valid signature by the pinned key" bash tests/aws-cli-signature-test.sh
+
+# The jlink runtime is made for the AMI's architecture, or not at all: ask for the other one and it must refuse
+# before linking anything.
+other_arch_refused() {
+  local other out rc=0
+  case "$(uname -m)" in x86_64) other=arm64 ;; *) other=x86_64 ;; esac
+  out=$(TARGET_ARCH=$other OUT="$(mktemp -d)/none" bash scripts/prepare-artifacts.sh 2>&1) || rc=$?
+  echo "  TARGET_ARCH=$other on $(uname -m): exit $rc: $(grep -m1 'images run' <<<"$out")"
+  [ "$rc" -ne 0 ] && grep -q "images run Linux/" <<<"$out" && ! grep -q 'linking the runtime' <<<"$out"
+}
+check "prepare-artifacts.sh refuses a runtime for another architecture" other_arch_refused
+
 # Every unit and drop-in under files/rootfs is one that a verify-<role>.sh (or the Grafana stand-in step below)
 # passes to systemd-analyze verify, so none goes unchecked.
 units_covered() {
@@ -104,8 +119,12 @@ MOUNTS=()
 PIDS=()
 WORK=
 
+# shellcheck source=tests/boot.sh
+. "$HERE/tests/boot.sh"
+
 cleanup_chroots() {
   local i pid
+  boot_cleanup
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do
     for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
@@ -119,6 +138,9 @@ cleanup_chroots() {
   WORK=
 }
 trap cleanup_chroots EXIT
+# Interrupted: still clean up (bash runs the EXIT trap on exit, not on a fatal signal).
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 mount_tracked() {
   mount "$@" || return 1
@@ -208,7 +230,7 @@ new_role_root() {
       cp "$ROOT/loadtest/target/loadtest.jar" "$stage/loadtest.jar"
       ;;
     monitor)
-      cp -r "$ROOT/observability/prometheus" "$ROOT/observability/grafana" "$stage/observability/"
+      cp -r "$ROOT/observability/prometheus" "$ROOT/observability/grafana" "$ROOT/observability/bin" "$stage/observability/"
       ;;
   esac
 }
@@ -231,118 +253,19 @@ DEBIAN_VARS=(SSM_AGENT=none AWSCLI_SOURCE=apt)
 DEBIAN_DB_VARS=(MYSQL_PACKAGES="mariadb-server mariadb-client" MYSQL_CONF_DIR=/etc/mysql/mariadb.conf.d
   MYSQL_SERVICE=mariadb MYSQLD=/usr/sbin/mariadbd MYSQLD_VALIDATE=0)
 
-# A stand-in for `aws ssm get-parameter` (no AWS here): fixed test passwords, never real ones.
-install_aws_stub() {
-  cat >"$1/usr/local/sbin/aws" <<'STUB'
-#!/bin/sh
-# test stand-in for the AWS CLI: aws ssm get-parameter ... --name NAME ...
-case "$*" in
-  *--name\ /prometheus-demo/db/app-password*) echo "app-Test-password-123" ;;
-  *--name\ /prometheus-demo/db/exporter-password*) echo "exporter-Test-password-456" ;;
-  *--name\ /prometheus-demo/monitor/grafana-admin-password*) echo "grafana-Test-password-789" ;;
-  *) echo "aws stub: unexpected: $*" >&2; exit 1 ;;
-esac
-STUB
-  chmod 0755 "$1/usr/local/sbin/aws"
-}
-
-write_runtime_env() {
-  local root=$1 role=$2
-  shift 2
-  mkdir -p "$root/etc/prometheus-demo"
-  { printf 'PROJECT=prometheus-demo\nROLE=%s\nAWS_REGION=eu-west-1\nSSM_PREFIX=/prometheus-demo\n' "$role"
-    printf '%s\n' "$@"; } >"$root/etc/prometheus-demo/runtime.env"
-}
-
-# The unit's ExecStart (from its drop-in) with the listen address moved to a loopback address of the test.
-exec_start() {
-  sed -n '/^ExecStart=./,/[^\\]$/p' "$1" | sed -e 's/^ExecStart=//' -e 's/\\$//' | tr -d '\n' |
-    sed "s/--web.listen-address=:\([0-9]*\)/--web.listen-address=$2:\1/"
-}
-
-# spawn LOG ROOT COMMAND...: in_chroot in the background; the exec keeps $! the command's own process id.
-spawn() {
-  local log=$1 root=$2
-  shift 2
-  (exec chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
-    LANG=C.UTF-8 "$@" >"$log" 2>&1) &
-  PIDS+=($!)
-}
-
-wait_http() {
-  local url=$1 seconds=$2 i
-  for ((i = 0; i < seconds * 2; i++)); do
-    curl -fsS -o /dev/null "$url" 2>/dev/null && return 0
-    sleep 0.5
-  done
-  echo "  no answer from $url after $seconds s"
-  return 1
-}
-
-DB_IP=127.0.3.2
-API_IP=127.0.3.1
-
 chroot_db() {
-  local r=$WORK/db/root cmd grants line
   new_role_root db || return 1
   run_scripts db -- configure-base.sh install-aws-cli.sh || return 1
   run_scripts db "${DEBIAN_DB_VARS[@]}" -- install-mysql.sh || return 1
   run_scripts db -- configure-exporters.sh install-rootfs.sh || return 1
   run_scripts db "${DEBIAN_DB_VARS[@]}" -- verify-db.sh || return 1
-  echo "  [db] boot steps: configure-mysql-runtime (address $DB_IP), MariaDB, create-db-accounts, mysqld_exporter"
-  # A small buffer pool share: this machine is shared, and the formula is what is under test.
-  in_chroot "$r" PRIVATE_IP=$DB_IP MYSQL_CONF_DIR=/etc/mysql/mariadb.conf.d BUFFER_POOL_PERCENT=10 \
-    /usr/local/lib/prometheus-demo/configure-mysql-runtime || return 1
-  install -d -o "$(stat -c %u "$r/var/lib/mysql")" "$r/run/mysqld" || return 1
-  spawn "$WORK/db-mariadbd.log" "$r" /usr/sbin/mariadbd --user=mysql
-  for _ in $(seq 60); do [ -S "$r/run/mysqld/mysqld.sock" ] && break; sleep 0.5; done
-  [ -S "$r/run/mysqld/mysqld.sock" ] || { tail -20 "$WORK/db-mariadbd.log"; return 1; }
-  # The settings in effect, as the server reports them.
-  in_chroot "$r" mysql --batch -e "SELECT @@bind_address, @@performance_schema, @@slow_query_log, \
-    @@long_query_time, @@max_connections, @@innodb_buffer_pool_size DIV 1048576 AS pool_mib" | sed 's/^/    /'
-  [ "$(in_chroot "$r" mysql -N -e 'SELECT @@bind_address, @@performance_schema, @@slow_query_log')" = \
-    "$DB_IP	1	1" ] || { echo "  bind address, performance_schema or slow log not as configured"; return 1; }
-  install_aws_stub "$r" || return 1
-  write_runtime_env "$r" db || return 1
-  in_chroot "$r" VPC_CIDR=127.0.0.0/8 /usr/local/lib/prometheus-demo/create-db-accounts || return 1
-  # Twice: every statement is idempotent (it runs at every boot).
-  in_chroot "$r" VPC_CIDR=127.0.0.0/8 /usr/local/lib/prometheus-demo/create-db-accounts 2>/dev/null || return 1
-  [ "$(in_chroot "$r" stat -c "%a %U" /etc/prometheus-demo/mysqld-exporter.my.cnf)" = "600 prometheus" ] ||
-    { echo "  the exporter's my.cnf is not 0600 prometheus"; return 1; }
-  grants=$(in_chroot "$r" mysql --batch -N -e "SHOW GRANTS FOR 'exporter'@'localhost'; \
-    SHOW GRANTS FOR 'orders'@'127.0.0.0/255.0.0.0'" | sed "s/PASSWORD '[^']*'/PASSWORD '(hash)'/")
-  while IFS= read -r line; do echo "    $line"; done <<<"$grants"
-  grep -q 'MAX_USER_CONNECTIONS 3' <<<"$grants" || { echo "  the exporter has no connection limit"; return 1; }
-  cmd=$(exec_start "$r/etc/systemd/system/prometheus-mysqld-exporter.service.d/prometheus-demo.conf" "$DB_IP")
-  # shellcheck disable=SC2086 # the unit's command line, split as systemd splits it
-  spawn "$WORK/db-exporter.log" "$r" setpriv --reuid=prometheus --regid=prometheus --init-groups $cmd
-  wait_http "http://$DB_IP:9104/metrics" 20 || { tail -5 "$WORK/db-exporter.log"; return 1; }
-  curl -fsS "http://$DB_IP:9104/metrics" | grep -E '^mysql_up |^mysql_global_variables_max_connections ' |
-    sed 's/^/    /'
-  curl -fsS "http://$DB_IP:9104/metrics" | grep -q '^mysql_up 1' || { echo "  mysql_up is not 1"; return 1; }
 }
 
 chroot_api() {
-  local r=$WORK/api/root
   new_role_root api || return 1
   run_scripts api -- configure-base.sh install-aws-cli.sh || return 1
   run_scripts api -- install-java-runtime.sh install-order-api.sh configure-exporters.sh install-rootfs.sh \
     verify-api.sh || return 1
-  echo "  [api] boot steps: configure-order-api, order-api migrate --seed, serve (API $API_IP)"
-  install_aws_stub "$r" || return 1
-  write_runtime_env "$r" api "DB_HOST=$DB_IP" || return 1
-  in_chroot "$r" /usr/local/lib/prometheus-demo/configure-order-api || return 1
-  [ "$(in_chroot "$r" stat -c "%a %U" /run/prometheus-demo/order-api-db.env)" = "600 root" ] ||
-    { echo "  order-api-db.env is not 0600 root"; return 1; }
-  # As the units run it: the order-api user, both environment files (addresses moved to the test's loopback).
-  local env='set -a; . /etc/prometheus-demo/order-api.env; . /run/prometheus-demo/order-api-db.env; set +a'
-  local as_api="setpriv --reuid=order-api --regid=order-api --init-groups"
-  in_chroot "$r" bash -c "$env; exec $as_api /usr/local/bin/order-api migrate --seed" >>"$WORK/api.log" 2>&1 ||
-    { tail -20 "$WORK/api.log"; return 1; }
-  spawn "$WORK/api-serve.log" "$r" bash -c "$env; SERVER_HOST=$API_IP SERVER_SOCKETS_0_HOST=$API_IP; \
-    exec $as_api /usr/local/bin/order-api serve"
-  wait_http "http://$API_IP:8000/health/ready" 60 || { tail -20 "$WORK/api-serve.log"; return 1; }
-  curl -fsS -o /dev/null -w '    GET /api/order/1: %{http_code}\n' "http://$API_IP:5000/api/order/1"
 }
 
 chroot_monitor() {
@@ -358,29 +281,19 @@ chroot_monitor() {
   echo "  [monitor] systemd-analyze verify grafana-admin-config.service grafana-server.service (stand-in + drop-in)"
   in_chroot "$r" SYSTEMD_LOG_LEVEL=warning systemd-analyze verify --man=no grafana-admin-config.service grafana-server.service || return 1
   rm "$r/etc/systemd/system/grafana-server.service"
-  install_aws_stub "$r" || return 1
-  write_runtime_env "$r" monitor || return 1
-  in_chroot "$r" /usr/local/lib/prometheus-demo/configure-grafana-admin || return 1
-  grep -q "^GF_SECURITY_ADMIN_PASSWORD='grafana-Test-password-789'$" "$r/run/prometheus-demo/grafana-admin.env" || return 1
 }
 
 chroot_loadgen() {
-  local r=$WORK/loadgen/root
   new_role_root loadgen || return 1
   run_scripts loadgen -- configure-base.sh install-aws-cli.sh || return 1
   run_scripts loadgen -- install-java-runtime.sh install-loadtest.sh configure-exporters.sh install-rootfs.sh \
     verify-loadgen.sh || return 1
-  echo "  [loadgen] loadtest (target from runtime.env's API_URL) for 3 s against the chroot's API"
-  write_runtime_env "$r" loadgen "API_URL=http://$API_IP:5000" || return 1
-  in_chroot "$r" /usr/local/bin/loadtest --stage normal --duration 3s --ramp 1s --no-stress \
-    --metrics-host 127.0.3.4 --linger 0s --no-default-thresholds --out /tmp/loadtest-out >"$WORK/loadgen-run.log" 2>&1 ||
-    { tail -15 "$WORK/loadgen-run.log"; return 1; }
-  tail -3 "$WORK/loadgen-run.log" | sed 's/^/    /'
 }
 
-# cleanup.sh last, as in the build, once the apt cache is no longer bound (it empties /var/cache/apt/archives).
+# cleanup.sh last, as in the build, once the apt cache is no longer bound (it empties /var/cache/apt/archives);
+# then the chroot's own mounts go, and the root is what the image would hold, ready to boot.
 chroot_cleanup() {
-  local role r mount kept=()
+  local role r mount i kept=()
   for role in "$@"; do
     r=$WORK/$role/root
     for mount in "${MOUNTS[@]}"; do
@@ -388,9 +301,12 @@ chroot_cleanup() {
     done
     MOUNTS=("${kept[@]}")
     kept=()
-    rm -f "$r/usr/local/sbin/aws" "$r/etc/prometheus-demo/runtime.env"
-    rm -f "$r/etc/prometheus-demo/mysqld-exporter.my.cnf"
     run_scripts "$role" -- cleanup.sh || return 1
+    for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
+      if [[ "${MOUNTS[i]}" == "$r/"* ]]; then umount "${MOUNTS[i]}" || umount -l "${MOUNTS[i]}"; else kept=("${MOUNTS[i]}" "${kept[@]}"); fi
+    done
+    MOUNTS=("${kept[@]}")
+    kept=()
   done
 }
 
@@ -419,6 +335,16 @@ run_chroot() {
   chroot_cleanup db api monitor loadgen
 }
 check "role scripts in a Debian 12 chroot (MariaDB for MySQL 8, Grafana skipped)" run_chroot
+
+# The roots as baked, booted (tests/boot.sh): what an instance does at its first boot, and at a reboot.
+check "boot: the four roles under systemd as PID 1, each in its own namespaces" run_boot
+check "boot: every project unit active or finished, none failed, in order; AWS CLI hardened" booted boot_units
+check "boot: db accounts, private address, debian.cnf, mysqld_exporter" booted boot_check_db
+check "boot: SSM parameters read by the boot units through the fake Parameter Store" booted boot_check_ssm
+check "boot: api /health/ready and an order against the booted db" booted boot_check_api
+check "boot: the db-stress Run Command documents on the db" booted boot_check_stress_documents
+check "boot: Prometheus discovers (fake EC2 API) and scrapes every role; loadtest runs" booted boot_check_monitor
+check "boot: a db reboot keeps its data and does not regenerate its secrets" booted boot_check_reboot
 cleanup_chroots
 
 echo

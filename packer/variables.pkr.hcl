@@ -35,6 +35,12 @@ variable "volume_size" {
   }
 }
 
+variable "kms_key_id" {
+  type        = string
+  description = "KMS key (id, alias or ARN) that encrypts the images' snapshots; empty: the account's default EBS key (aws/ebs). Instances launched from the images must be allowed to use it."
+  default     = ""
+}
+
 variable "project" {
   type        = string
   description = "Project name: prefix of the AMI names and value of the Project tag Terraform looks AMIs up by."

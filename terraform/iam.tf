@@ -74,7 +74,7 @@ locals {
   ssm_parameter_arn = "arn:${data.aws_partition.current.partition}:ssm:${var.region}:${data.aws_caller_identity.current.account_id}:parameter${local.ssm_prefix}"
 }
 
-# db: reads both database passwords at first boot, and runs the load generator's db-stress Run Command.
+# db: reads both database passwords at boot, and runs the load generator's db-stress Run Command documents.
 data "aws_iam_policy_document" "db" {
   statement {
     sid     = "ReadDatabaseSecrets"
@@ -126,23 +126,28 @@ data "aws_iam_policy_document" "monitor" {
   }
 }
 
-# loadgen: the db-stress stage sends AWS-RunShellScript to the db instance only, then follows or cancels it.
+# loadgen: the db-stress stage runs the project's two Run Command documents (ssm-documents.tf) on the db
+# instance, and reads how they went. Not AWS-RunShellScript: that would be any root command on the db host.
 data "aws_iam_policy_document" "loadgen" {
+  # SendCommand is authorised against every resource of the call: the instance and the document must both be
+  # listed, so this allows exactly these documents on exactly that instance.
   statement {
     sid     = "StressTheDatabaseHost"
     actions = ["ssm:SendCommand"]
     resources = [
-      "arn:${data.aws_partition.current.partition}:ssm:${var.region}::document/AWS-RunShellScript",
       aws_instance.db.arn,
+      aws_ssm_document.db_stress.arn,
+      aws_ssm_document.db_stress_stop.arn,
     ]
   }
 
-  # These take a command ID, not a resource ARN, so they cannot be scoped; a command can only have been
-  # sent to the db host (above).
+  # The result of a sent command (status, exit code, stderr). IAM defines no resource type and no condition
+  # key for these two actions (Service Authorization Reference, Systems Manager), so "*" is the only form AWS
+  # accepts; they only read invocations, and the one above is the only command this role can send. No
+  # ssm:CancelCommand: the stop document ends a stress early.
   statement {
-    sid = "FollowStressCommand"
+    sid = "ReadStressCommandResult"
     actions = [
-      "ssm:CancelCommand",
       "ssm:GetCommandInvocation",
       "ssm:ListCommandInvocations",
     ]

@@ -63,11 +63,18 @@ locals {
   ##############################################################################
 
   runtime_env = {
-    for role in local.roles : role => {
-      PROJECT    = var.project
-      ROLE       = role
-      AWS_REGION = var.region
-      SSM_PREFIX = local.ssm_prefix
-    }
+    for role in local.roles : role => merge(
+      {
+        PROJECT    = var.project
+        ROLE       = role
+        AWS_REGION = var.region
+        SSM_PREFIX = local.ssm_prefix
+      },
+      # The db-stress stage's Run Command documents (ssm-documents.tf); the loadgen's IAM allows only these.
+      role == "loadgen" ? {
+        DB_STRESS_DOCUMENT      = aws_ssm_document.db_stress.name
+        DB_STRESS_STOP_DOCUMENT = aws_ssm_document.db_stress_stop.name
+      } : {},
+    )
   }
 }

@@ -81,11 +81,11 @@ resource "aws_vpc_security_group_ingress_rule" "ssh" {
 # To AWS APIs
 ################################################################################
 
-# The one wide rule. Every role calls AWS public endpoints over HTTPS: Session Manager and Run Command
+# The wide rules. Every role calls AWS public endpoints over HTTPS: Session Manager and Run Command
 # (ssm, ssmmessages, ec2messages), Parameter Store, and EC2 DescribeInstances for the monitor. Their
 # addresses are not a fixed, published range, so the destination is 0.0.0.0/0, on port 443 only. Interface
 # VPC endpoints would narrow it to the VPC, at about 0.01 USD an hour each per AZ (more than this rule is
-# worth in a demo). The AMIs are baked, so nothing needs port 80 (apt) at run time.
+# worth in a demo). The snaps (SSM agent) also refresh over HTTPS.
 resource "aws_vpc_security_group_egress_rule" "https" {
   for_each = toset(local.roles)
 
@@ -94,7 +94,25 @@ resource "aws_vpc_security_group_egress_rule" "https" {
   ip_protocol       = "tcp"
   from_port         = 443
   to_port           = 443
-  description       = "HTTPS to AWS APIs (SSM, EC2)"
+  description       = "HTTPS to AWS APIs (SSM, EC2) and the Snap Store"
 
   tags = { Name = "${each.key}-https-to-aws-apis" }
+}
+
+# Port 80 for apt only: unattended-upgrades installs security updates from Ubuntu's archive mirror in the
+# region (<region>.ec2.archive.ubuntu.com) and security.ubuntu.com, which Ubuntu's images use over plain HTTP
+# (apt checks the signed Release files, so HTTP is Ubuntu's design, not a downgrade). Those mirrors publish
+# no fixed address range and AWS has no prefix list for them, hence 0.0.0.0/0; nothing on the hosts serves
+# or fetches anything else over HTTP.
+resource "aws_vpc_security_group_egress_rule" "http_apt" {
+  for_each = toset(local.roles)
+
+  security_group_id = aws_security_group.this[each.key].id
+  cidr_ipv4         = "0.0.0.0/0"
+  ip_protocol       = "tcp"
+  from_port         = 80
+  to_port           = 80
+  description       = "HTTP to Ubuntu's archive and security mirrors (unattended security updates)"
+
+  tags = { Name = "${each.key}-http-to-ubuntu-mirrors" }
 }

@@ -3,7 +3,8 @@
 # runs the real configuration (only the endpoint and dummy keys added) against tests/fake-ec2.py on loopback.
 # Twice: once with a fake that applies the EC2 filters, as AWS does, and once with one that ignores them, which
 # proves the relabelling alone keeps stopped and foreign instances out (the Role of each job is chosen by the
-# EC2 filter only, so that run sees every running instance of the project in every job).
+# EC2 filter only, so that run sees every running instance of the project in every job). Then once more for a
+# project other than the file's default, which must find that project's instance only.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -100,5 +101,13 @@ else
   echo "FAIL ec2_sd: dropped targets were: ${dropped:-none}"
   failed=1
 fi
+stop_all
+
+# Another project name (terraform's var.project): the rendered filters and keep rule follow it, so that project's
+# instance is discovered and none of prometheus-demo's (the file's default).
+"$OBS/bin/render-config" fake-ec2 "$TMP" "http://$ADDR:$EC2_PORT" --project other-project
+other=$(printf '%s\n' "node other-project-api-1 api i-0b0000000000000a1 127.0.9.6:9100" \
+  "order-api other-project-api-1 api i-0b0000000000000a1 127.0.9.6:8000")
+discover "project other-project" "$other"
 stop_all
 exit "$failed"

@@ -2,13 +2,16 @@
 # observability/tests/fake-ec2.py: a tiny stand-in for the EC2 Query API (DescribeInstances only), on loopback, so
 # Prometheus' ec2_sd_configs can be tested offline against the real prometheus.yml (tests/discovery-test.sh).
 #
-#   fake-ec2.py HOST PORT LOGFILE [--ignore-filters]
+#   fake-ec2.py HOST PORT LOGFILE [--ignore-filters] [--instances FILE] [--tls CERT KEY]
 #
-# It holds a fixed set of instances (below), applies the request's filters the way EC2 does (every filter must
-# match; a filter's values are alternatives) and appends each request's filters to LOGFILE as one JSON line.
-# With --ignore-filters it returns every instance, to prove the relabelling alone keeps out the unwanted ones.
-# Private addresses are on 127.0.9.x, so nothing outside loopback is ever contacted.
+# It holds a fixed set of instances (below, or FILE: a JSON list of [id, state, private IP, {tags}]), applies the
+# request's filters the way EC2 does (every filter must match; a filter's values are alternatives) and appends
+# each request's filters to LOGFILE as one JSON line. With --ignore-filters it returns every instance, to prove
+# the relabelling alone keeps out the unwanted ones. With --tls it serves HTTPS with that certificate (packer's
+# boot test, where Prometheus reaches it by EC2's own host name). The built-in private addresses are on
+# 127.0.9.x, so nothing outside loopback is ever contacted.
 import json
+import ssl
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
@@ -100,5 +103,15 @@ class Handler(BaseHTTPRequestHandler):
 
 if __name__ == "__main__":
     HOST, PORT, LOG = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-    IGNORE_FILTERS = "--ignore-filters" in sys.argv[4:]
-    ThreadingHTTPServer((HOST, PORT), Handler).serve_forever()
+    options = sys.argv[4:]
+    IGNORE_FILTERS = "--ignore-filters" in options
+    if "--instances" in options:
+        with open(options[options.index("--instances") + 1], encoding="utf-8") as f:
+            INSTANCES = [tuple(i) for i in json.load(f)]
+    server = ThreadingHTTPServer((HOST, PORT), Handler)
+    if "--tls" in options:
+        at = options.index("--tls")
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(options[at + 1], options[at + 2])
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+    server.serve_forever()

@@ -19,8 +19,9 @@ stop_service() {
 case "$ROLE" in
   db)
     stop_service mysql.service prometheus-mysqld-exporter.service
-    # MySQL made a server UUID at its first start; every instance must make its own.
-    rm -f /var/lib/mysql/auto.cnf
+    # MySQL made a server UUID, TLS certificates and keys at its first start, and the package a debian-sys-maint
+    # password: every instance makes its own (mysql-instance-secrets.service, before MySQL starts).
+    rm -f /var/lib/mysql/auto.cnf "${MYSQL_INSTANCE_FILES[@]}"
     ;;
   monitor)
     stop_service grafana-server.service prometheus.service
@@ -62,7 +63,8 @@ fi
 
 # The clean-image check: what must never be in an image.
 for leftover in /etc/ssh/ssh_host_rsa_key /etc/ssh/ssh_host_ed25519_key /etc/prometheus-demo/runtime.env \
-  /etc/prometheus-demo/mysqld-exporter.my.cnf /var/lib/grafana/grafana.db "$STAGE"; do
+  /etc/prometheus-demo/mysqld-exporter.my.cnf /var/lib/grafana/grafana.db "$STAGE" /var/lib/mysql/auto.cnf \
+  "${MYSQL_INSTANCE_FILES[@]}"; do
   [ ! -e "$leftover" ] || die "$leftover is still in the image"
 done
 [ ! -s /etc/machine-id ] || die "/etc/machine-id is not empty"

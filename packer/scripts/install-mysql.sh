@@ -15,7 +15,8 @@ SETTINGS=$STAGE/rootfs/db/etc/mysql/mysql.conf.d/zz1-prometheus-demo.cnf
 require_file "$SETTINGS"
 
 # shellcheck disable=SC2086 # a list of package names
-apt_install $MYSQL_PACKAGES "$STRESS_PACKAGE"
+# openssl: mysql-instance-secrets makes each instance's TLS keys with it at first boot.
+apt_install $MYSQL_PACKAGES "$STRESS_PACKAGE" openssl
 [ -d "$MYSQL_CONF_DIR" ] || die "$MYSQL_CONF_DIR does not exist after installing $MYSQL_PACKAGES"
 
 # Installed here rather than by install-rootfs.sh: the directory the server reads depends on the package.

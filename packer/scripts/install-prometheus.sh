@@ -8,10 +8,16 @@ set -euo pipefail
 # Ubuntu 24.04: prometheus 2.45 (an LTS line of Prometheus), patched through Ubuntu's security pocket.
 PROMETHEUS_PACKAGE=${PROMETHEUS_PACKAGE:-prometheus}
 SOURCE=$STAGE/observability/prometheus
-require_file "$SOURCE/prometheus.yml" "$SOURCE/rules"
+RENDER_CONFIG=$STAGE/observability/bin/render-config
+require_file "$SOURCE/prometheus.yml" "$SOURCE/rules" "$RENDER_CONFIG"
 ls "$SOURCE"/rules/*.yml >/dev/null 2>&1 || die "$SOURCE/rules holds no rule files"
 
-apt_install "$PROMETHEUS_PACKAGE"
+# python3-yaml for render-config (Ubuntu's cloud-init needs it too, so it is there already).
+apt_install "$PROMETHEUS_PACKAGE" python3 python3-yaml
+
+# The boot step (configure-prometheus) renders the configuration for this instance's project and region with
+# the same observability/bin/render-config the local stack uses.
+install -D -m 0755 "$RENDER_CONFIG" /usr/local/lib/prometheus-demo/render-config
 
 log "installing prometheus.yml and the rules into /etc/prometheus"
 install -m 0644 "$SOURCE/prometheus.yml" /etc/prometheus/prometheus.yml

@@ -30,7 +30,10 @@ systemctl daemon-reload 2>/dev/null || true
 units=(prometheus-node-exporter.service)
 case "$ROLE" in
   api) units+=(order-api-config.service order-api-migrate.service order-api.service) ;;
-  db) units+=(mysql-runtime-config.service db-bootstrap.service prometheus-mysqld-exporter.service) ;;
+  db)
+    units+=(mysql-runtime-config.service mysql-instance-secrets.service db-bootstrap.service
+      prometheus-mysqld-exporter.service)
+    ;;
   monitor)
     units+=(prometheus-config.service prometheus.service)
     # Not there when install-grafana.sh skipped the package (the test chroot).

@@ -84,10 +84,38 @@ verify_units() {
   log "enabled and verified: $*"
 }
 
+# What MySQL and its package make once and that must differ per instance (TLS/RSA keys, the maintenance
+# password): removed at the end of the bake, made at first boot by create-mysql-instance-secrets.
+# shellcheck disable=SC2034 # used by the scripts that source this file (cleanup.sh)
+MYSQL_INSTANCE_FILES=(/var/lib/mysql/ca.pem /var/lib/mysql/ca-key.pem /var/lib/mysql/server-cert.pem
+  /var/lib/mysql/server-key.pem /var/lib/mysql/client-cert.pem /var/lib/mysql/client-key.pem
+  /var/lib/mysql/private_key.pem /var/lib/mysql/public_key.pem /etc/mysql/debian.cnf)
+
+# The hardening of the boot units that run the AWS CLI (order-api-config, db-bootstrap, grafana-admin-config).
+HARDENING=(NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes PrivateTmp=yes)
+
+# verify_aws_cli: the AWS CLI is a plain program (not a snap, which cannot run in those units) and, where systemd
+# runs (the bake; the test chroot has none, its boot test runs the units themselves), runs under their hardening.
+verify_aws_cli() {
+  local aws out property properties=()
+  aws=$(command -v aws) || die "the AWS CLI is missing"
+  case "$(readlink -f "$aws")" in
+    /snap/* | */snap) die "aws is a snap ($(readlink -f "$aws")): it cannot run under NoNewPrivileges/ProtectHome" ;;
+  esac
+  if [ -d /run/systemd/system ] && command -v systemd-run >/dev/null; then
+    for property in "${HARDENING[@]}"; do properties+=(-p "$property"); done
+    out=$(systemd-run --quiet --wait --pipe --collect "${properties[@]}" "$aws" --version 2>&1) ||
+      die "the AWS CLI fails under ${HARDENING[*]}: $out"
+    log "AWS CLI runs under ${HARDENING[*]}: $out"
+  else
+    log "no running systemd: the AWS CLI under ${HARDENING[*]} is checked when the image boots (packer/test.sh)"
+  fi
+}
+
 # verify_common: what every image holds: node_exporter and its flags, the AWS CLI, no runtime settings or secrets.
 verify_common() {
   require_file /etc/prometheus-demo/exporters/node-exporter.flags /usr/local/lib/prometheus-demo/boot-lib.sh
-  command -v aws >/dev/null || die "the AWS CLI is missing"
+  verify_aws_cli
   if [ "${SSM_AGENT:-snap}" = snap ]; then
     snap list amazon-ssm-agent >/dev/null || die "the SSM agent snap is missing"
   fi

@@ -36,8 +36,9 @@ log "MySQL configuration valid; effective bind-address, performance_schema, slow
 rm -f "$MYSQL_CONF_DIR/zz2-prometheus-demo-boot.cnf"
 trap - EXIT
 
-verify_units prometheus-node-exporter.service mysql-runtime-config.service "$MYSQL_SERVICE.service" \
-  db-bootstrap.service prometheus-mysqld-exporter.service
+verify_units prometheus-node-exporter.service mysql-runtime-config.service mysql-instance-secrets.service \
+  "$MYSQL_SERVICE.service" db-bootstrap.service prometheus-mysqld-exporter.service
+command -v openssl >/dev/null || die "openssl is missing (mysql-instance-secrets makes the TLS keys with it)"
 if [ "$MYSQL_SERVICE" != mysql ]; then
   # The demo's drop-in is named for mysql.service (Ubuntu's unit; an alias of Debian's mariadb.service).
   SYSTEMD_LOG_LEVEL=warning systemd-analyze verify --man=no mysql.service || die "systemd-analyze verify mysql.service"

@@ -11,13 +11,17 @@ verify_common
 promtool check config /etc/prometheus/prometheus.yml
 promtool check rules /etc/prometheus/rules/*.yml
 
-# The boot step, for a region other than the file's, into a scratch directory.
+# The boot step, for a project and region other than the file's, into a scratch directory: discovery must ask
+# for that project only.
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-printf 'PROJECT=prometheus-demo\nROLE=monitor\nAWS_REGION=us-east-2\nSSM_PREFIX=/prometheus-demo\n' >"$scratch/runtime.env"
+printf 'PROJECT=shop-demo\nROLE=monitor\nAWS_REGION=us-east-2\nSSM_PREFIX=/shop-demo\n' >"$scratch/runtime.env"
 RUNTIME_ENV=$scratch/runtime.env PROMETHEUS_RUNTIME_DIR=$scratch/prometheus \
   /usr/local/lib/prometheus-demo/configure-prometheus
-grep -q 'region: us-east-2' "$scratch/prometheus/prometheus.yml" || die "the boot step did not set the region"
+rendered=$scratch/prometheus/prometheus.yml
+grep -q 'region: us-east-2' "$rendered" || die "the boot step did not set the region"
+! grep -v '^#' "$rendered" | grep -q 'prometheus-demo' || die "the rendered configuration still names prometheus-demo"
+[ "$(grep -c -- '- shop-demo' "$rendered")" -ge 5 ] || die "the EC2 filters do not ask for project shop-demo"
 
 require_file /etc/grafana/provisioning/datasources /etc/grafana/provisioning/dashboards
 for dashboard in /etc/grafana/dashboards/*.json; do

@@ -28,7 +28,8 @@ done
 # 2. What the local stack and the AWS images share must all be uploaded.
 for needed in observability/prometheus/prometheus.yml observability/prometheus/rules/ \
   observability/grafana/provisioning/ observability/grafana/dashboards/ \
-  observability/exporters/node-exporter.flags observability/exporters/mysqld-exporter.flags; do
+  observability/exporters/node-exporter.flags observability/exporters/mysqld-exporter.flags \
+  observability/bin/render-config; do
   printf '%s\n' "${sources[@]}" | grep -qx "\.\./$needed" ||
     { echo "  NOT UPLOADED: $needed"; status=1; }
 done

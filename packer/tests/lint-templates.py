@@ -51,6 +51,11 @@ if not strip or not re.search(r'http_tokens\s*=\s*"required"', strip.group(1)) \
     problems.append("sources.pkr.hcl: the ci-strip block must require IMDSv2 (metadata_options, imds_support)")
 if '"099720109477"' not in sources or "ubuntu-noble-24.04-amd64-server-*" not in sources:
     problems.append("sources.pkr.hcl: the base must be Ubuntu 24.04 filtered on Canonical's owner id")
+# Every image's snapshots encrypted (issue: unencrypted AMI snapshots).
+if not re.search(r'^\s*encrypt_boot\s*=\s*true\s*$', sources, re.M):
+    problems.append("sources.pkr.hcl: encrypt_boot = true is missing: the AMIs' snapshots would be unencrypted")
+if re.search(r'encrypted\s*=\s*false', sources):
+    problems.append("sources.pkr.hcl: a block device with encrypted = false")
 if re.search(r'source_ami\s*=\s*"ami-', sources):
     problems.append("sources.pkr.hcl: hard-coded source_ami")
 

@@ -151,6 +151,7 @@ const FUNCTIONS = {
   floor: Math.floor,
   format: (f, ...a) => f.replace(/%[sd]/g, () => String(a.shift())),
   join: (sep, l) => l.join(sep),
+  jsonencode: (v) => JSON.stringify(v),
   keys: (m) => Object.keys(m).sort(),
   length: (v) => (typeof v === 'string' ? [...v].length : Object.keys(v).length),
   lower: (s) => s.toLowerCase(),

@@ -22,11 +22,13 @@ const INGRESS = [
   ['monitor', 9100, 'monitor'], ['monitor', 9090, 'operator'], ['monitor', 3000, 'operator'],
 ];
 const SSH = ROLES.map((r) => [r, 22, 'operator']);
-// Egress: the mirror of every internal ingress rule, and HTTPS to AWS's public endpoints (documented in
-// security-groups.tf: SSM, ssmmessages, ec2messages and EC2 have no fixed address range).
+// Egress: the mirror of every internal ingress rule, HTTPS to AWS's public endpoints (documented in
+// security-groups.tf: SSM, ssmmessages, ec2messages and EC2 have no fixed address range), and HTTP to Ubuntu's
+// archive and security mirrors, which apt uses over plain HTTP (unattended security updates).
 const EGRESS = [
   ...INGRESS.filter(([, , from]) => from !== 'operator').map(([to, port, from]) => [from, port, to]),
   ...ROLES.map((r) => [r, 443, 'world']),
+  ...ROLES.map((r) => [r, 80, 'world']),
 ];
 
 // Actions that have no resource-level permissions, so "Resource": "*" is the only form AWS accepts.
@@ -34,13 +36,16 @@ const RESOURCE_STAR_OK = new Set([
   'ssm:UpdateInstanceInformation', 'ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel',
   'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel', 'ec2messages:AcknowledgeMessage',
   'ec2messages:DeleteMessage', 'ec2messages:FailMessage', 'ec2messages:GetEndpoint', 'ec2messages:GetMessages',
-  'ec2messages:SendReply', 'ec2:DescribeInstances', 'ec2:DescribeAvailabilityZones', 'ssm:CancelCommand',
+  'ec2messages:SendReply', 'ec2:DescribeInstances', 'ec2:DescribeAvailabilityZones',
   'ssm:GetCommandInvocation', 'ssm:ListCommandInvocations',
 ]);
 const SESSION_MANAGER = ['ssm:UpdateInstanceInformation', 'ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'];
 // Parameters each role may read (below /<project>/), from docs/architecture.md.
 const PARAMETERS = { api: ['db/app-password'], db: ['db/app-password', 'db/exporter-password'], monitor: ['monitor/*'], loadgen: [] };
-const RUNTIME_ENV_KEYS = new Set(['PROJECT', 'ROLE', 'AWS_REGION', 'SSM_PREFIX', 'DB_HOST', 'API_URL', 'DB_INSTANCE_ID']);
+const RUNTIME_ENV_KEYS = new Set(['PROJECT', 'ROLE', 'AWS_REGION', 'SSM_PREFIX', 'DB_HOST', 'API_URL', 'DB_INSTANCE_ID',
+  'DB_STRESS_DOCUMENT', 'DB_STRESS_STOP_DOCUMENT']);
+// The db-stress Run Command documents (the loadgen's contract): name suffix => the parameters they take.
+const STRESS_DOCUMENTS = { db_stress: { suffix: 'db-stress', parameters: { durationSeconds: 'Integer' } }, db_stress_stop: { suffix: 'db-stress-stop', parameters: {} } };
 const SECRET_WORD = /pass(word|wd)?|secret|token|private[_-]?key|credential/i;
 
 function variableValues(mod, overrides = {}) {
@@ -275,6 +280,8 @@ function expectedRuntimeEnv(role, vars) {
   if (role === 'loadgen') {
     env.API_URL = `http://aws_instance.api["${vars.project}-api-1"].private_ip:5000`;
     env.DB_INSTANCE_ID = 'aws_instance.db.id';
+    env.DB_STRESS_DOCUMENT = 'aws_ssm_document.db_stress.name';
+    env.DB_STRESS_STOP_DOCUMENT = 'aws_ssm_document.db_stress_stop.name';
   }
   return env;
 }
@@ -384,10 +391,49 @@ async function checkIam(mod, problems) {
     if (role !== 'monitor' && actions.has('ec2:DescribeInstances')) problems.push(`role ${role}: ec2:DescribeInstances is for the monitor only`);
   }
   if (!new Set(granted.monitor.flatMap((s) => s.actions)).has('ec2:DescribeInstances')) problems.push('role monitor: missing ec2:DescribeInstances (Prometheus EC2 discovery)');
+  // Run Command: the project's two documents on the db instance, nothing else; no AWS-* document (an AWS
+  // document such as AWS-RunShellScript runs any command as root), no cancelling of arbitrary commands.
   const send = granted.loadgen.filter((s) => s.actions.includes('ssm:SendCommand'));
-  const targets = send.flatMap((s) => s.resources);
-  const ok = send.length === 1 && targets.length === 2 && targets.some((r) => r === 'aws_instance.db.arn') && targets.some((r) => /:document\/AWS-RunShellScript$/.test(r));
-  if (!ok) problems.push(`role loadgen: ssm:SendCommand must be limited to aws_instance.db.arn and the AWS-RunShellScript document, got [${targets.join(', ')}]`);
+  const targets = send.flatMap((s) => s.resources).sort();
+  const allowed = ['aws_instance.db.arn', 'aws_ssm_document.db_stress.arn', 'aws_ssm_document.db_stress_stop.arn'];
+  if (send.length !== 1 || JSON.stringify(targets) !== JSON.stringify(allowed)) problems.push(`role loadgen: ssm:SendCommand must be limited to [${allowed.join(', ')}], got [${targets.join(', ')}]`);
+  for (const r of targets) if (/document\/AWS-/.test(r)) problems.push(`role loadgen: ssm:SendCommand on an AWS document (${r}) runs any command on the db host`);
+  for (const role of ROLES) {
+    const all = granted[role].flatMap((s) => s.actions.map((a) => [a, s.resources]));
+    for (const [a, res] of all) if (a === 'ssm:CancelCommand' && res.includes('*')) problems.push(`role ${role}: ssm:CancelCommand on "*" cancels any command in the account; the stop document ends a stress`);
+  }
+}
+
+// The db-stress documents: Command documents named <project>-db-stress(-stop), whose only inputs are the ones
+// the loadgen's contract names (an Integer duration, or none), so no text from the loadgen reaches a shell.
+async function checkStressDocuments(mod, problems) {
+  // Another project than the default, so a name written out literally is caught.
+  const vars = variableValues(mod, { project: 'other-demo' });
+  const scope = { vars, module: mod };
+  for (const [name, want] of Object.entries(STRESS_DOCUMENTS)) {
+    const block = mod.blocks.find((b) => b.kind === 'resource' && b.type === 'aws_ssm_document' && b.name === name);
+    const where = `aws_ssm_document.${name}`;
+    if (!block) {
+      problems.push(`${where} is missing (the loadgen's db-stress stage runs it)`);
+      continue;
+    }
+    if ((await value(block.body, 'name', scope)) !== `${vars.project}-${want.suffix}`) problems.push(`${where}: name must be "\${var.project}-${want.suffix}"`);
+    if (block.body.document_type !== 'Command') problems.push(`${where}: document_type must be Command`);
+    let content;
+    try {
+      content = JSON.parse(await value(block.body, 'content', scope));
+    } catch (err) {
+      problems.push(`${where}: content is not JSON: ${err.message}`);
+      continue;
+    }
+    const params = Object.fromEntries(Object.entries(content.parameters ?? {}).map(([k, p]) => [k, p.type]));
+    if (JSON.stringify(params) !== JSON.stringify(want.parameters)) problems.push(`${where}: parameters must be ${JSON.stringify(want.parameters)}, got ${JSON.stringify(params)}`);
+    const steps = content.mainSteps ?? [];
+    if (steps.length === 0 || steps.some((st) => st.action !== 'aws:runShellScript')) problems.push(`${where}: mainSteps must be aws:runShellScript steps`);
+    const script = steps.flatMap((st) => st.inputs?.runCommand ?? []).join('\n');
+    if (!/stress-ng/.test(script)) problems.push(`${where}: does not run stress-ng`);
+    for (const m of script.matchAll(/\{\{\s*(\w+)\s*\}\}/g)) if (!Object.hasOwn(want.parameters, m[1])) problems.push(`${where}: uses {{ ${m[1]} }}, which is not a parameter`);
+  }
 }
 
 function checkConventions(mod, problems) {
@@ -405,7 +451,7 @@ function checkConventions(mod, problems) {
 
 async function checkPolicy(mod) {
   const problems = [];
-  const steps = [checkSecurityGroups, checkOperatorCidr, checkInstances, checkAmiLookup, checkSecrets, checkUserData, checkIam, checkConventions];
+  const steps = [checkSecurityGroups, checkOperatorCidr, checkInstances, checkAmiLookup, checkSecrets, checkUserData, checkIam, checkStressDocuments, checkConventions];
   for (const step of steps) {
     try {
       await step(mod, problems);

@@ -66,7 +66,7 @@ const MUTATIONS = [
   // policy
   ['ingress open to the internet', 'policy', 'security-groups.tf', 'cidr_ipv4         = var.operator_cidr', 'cidr_ipv4         = "0.0.0.0/0"', /ingress open to the internet \(0\.0\.0\.0\/0\)/],
   ['ingress open to the IPv6 internet', 'policy', 'security-groups.tf', 'cidr_ipv4         = var.operator_cidr', 'cidr_ipv6         = "::/0"', /ingress open to the internet \(::\/0\)/],
-  ['new rule open to the internet', 'policy', 'security-groups.tf', '# The one wide rule.', 'resource "aws_vpc_security_group_ingress_rule" "web" {\n  security_group_id = aws_security_group.this["api"].id\n  cidr_ipv4         = "0.0.0.0/0"\n  ip_protocol       = "tcp"\n  from_port         = 80\n  to_port           = 80\n}\n\n# The one wide rule.', /ingress open to the internet \(0\.0\.0\.0\/0\) on port 80[\s\S]*unexpected ingress rule api:80<-world/],
+  ['new rule open to the internet', 'policy', 'security-groups.tf', '# The wide rules.', 'resource "aws_vpc_security_group_ingress_rule" "web" {\n  security_group_id = aws_security_group.this["api"].id\n  cidr_ipv4         = "0.0.0.0/0"\n  ip_protocol       = "tcp"\n  from_port         = 80\n  to_port           = 80\n}\n\n# The wide rules.', /ingress open to the internet \(0\.0\.0\.0\/0\) on port 80[\s\S]*unexpected ingress rule api:80<-world/],
   ['inline ingress rule', 'policy', 'security-groups.tf', '  vpc_id      = local.vpc_id\n', '  vpc_id      = local.vpc_id\n\n  ingress {\n    from_port   = 22\n    to_port     = 22\n    protocol    = "tcp"\n    cidr_blocks = ["0.0.0.0/0"]\n  }\n', /not inline rules[\s\S]*ingress open to the internet \(0\.0\.0\.0\/0\) on port 22/],
   ['operator CIDR with a default', 'policy', 'variables.tf', 'variable "operator_cidr" {\n', 'variable "operator_cidr" {\n  default     = "0.0.0.0/0"\n', /variable "operator_cidr" must be required/],
   ['wrong source in the matrix', 'policy', 'locals.tf', '{ from = "api", to = "db", port = 3306', '{ from = "loadgen", to = "db", port = 3306', /unexpected ingress rule db:3306<-loadgen[\s\S]*missing ingress rule db:3306<-api/],
@@ -86,6 +86,13 @@ const MUTATIONS = [
   ['IAM wildcard action', 'policy', 'iam.tf', 'actions   = ["ssm:GetParameter"]', 'actions   = ["ssm:*"]', /wildcard action ssm:\*/],
   ['IAM action on every resource', 'policy', 'iam.tf', 'resources = [aws_ssm_parameter.this["db/app-password"].arn]', 'resources = ["*"]', /ssm:GetParameter on Resource "\*"/],
   ['SendCommand beyond the db instance', 'policy', 'iam.tf', '      aws_instance.db.arn,\n', '      "arn:aws:ec2:*:*:instance/*",\n', /ssm:SendCommand must be limited/],
+  ['Run Command with AWS-RunShellScript', 'policy', 'iam.tf', '      aws_ssm_document.db_stress_stop.arn,\n', '      "arn:aws:ssm:eu-west-1::document/AWS-RunShellScript",\n', /ssm:SendCommand on an AWS document \(arn:aws:ssm:eu-west-1::document\/AWS-RunShellScript\)/],
+  ['CancelCommand on every command', 'policy', 'iam.tf', '      "ssm:GetCommandInvocation",\n', '      "ssm:CancelCommand",\n      "ssm:GetCommandInvocation",\n', /ssm:CancelCommand on Resource "\*"[\s\S]*ssm:CancelCommand on "\*" cancels any command/],
+  ['no HTTP egress for security updates', 'policy', 'security-groups.tf', '  from_port         = 80\n  to_port           = 80\n', '  from_port         = 8080\n  to_port           = 8080\n', /missing egress rule api:80->world/],
+  ['stress duration as free text', 'policy', 'ssm-documents.tf', 'type        = "Integer"', 'type        = "String"', /aws_ssm_document\.db_stress: parameters must be \{"durationSeconds":"Integer"\}/],
+  ['stop document takes a parameter', 'policy', 'ssm-documents.tf', '    parameters    = {}\n', '    parameters    = { commands = { type = "StringList" } }\n', /aws_ssm_document\.db_stress_stop: parameters must be \{\}/],
+  ['stress document named for another project', 'policy', 'ssm-documents.tf', 'name            = "${var.project}-db-stress"', 'name            = "prometheus-demo-db-stress"', /aws_ssm_document\.db_stress: name must be/],
+  ['runtime.env lacks the stress documents', 'policy', 'locals.tf', '        DB_STRESS_DOCUMENT      = aws_ssm_document.db_stress.name\n', '', /runtime\.env lacks DB_STRESS_DOCUMENT/],
   ['AMI not pinned', 'policy', 'instances.tf', '  most_recent = false\n', '  most_recent = true\n', /most_recent = true lets a second bake/],
   ['undocumented variable', 'policy', 'variables.tf', '  description = "Whether to create a dedicated VPC with one public subnet instead of using the account\'s default VPC"\n', '', /variable "create_vpc": no description/],
 ];
