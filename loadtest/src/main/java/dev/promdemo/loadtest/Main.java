@@ -134,7 +134,7 @@ public final class Main {
             return ExitCode.CONFIG_ERROR;
         }
         try (metrics; OrderClient client = new OrderClient(options.target(), options.connectTimeout(),
-                                                            options.requestTimeout(), connections(options))) {
+                                                            options.requestTimeout())) {
             Workload.Discovery found;
             try {
                 found = Workload.discoverHighestId(client);
@@ -149,13 +149,6 @@ public final class Main {
             printPlan(metrics.port(), highestId, probeNanos);
             return runStages(client, metrics, highestId, probeNanos, err);
         }
-    }
-
-    /** Enough connections for the most requests any stage has in flight: no request waits for one. */
-    private static int connections(Options options) {
-        return options.stages().stream()
-                .mapToInt(s -> s.open() ? options.maxInFlight() : Math.max(s.users(), s.fromUsers()))
-                .max().orElse(1) + 1;
     }
 
     private int runStages(OrderClient client, LoadMetrics metrics, long highestId, long probeNanos, PrintStream err) {

@@ -6,84 +6,81 @@ package dev.promdemo.loadtest;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.locks.LockSupport;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import io.vertx.core.Context;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClientAgent;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpVersion;
-import io.vertx.core.http.PoolOptions;
-import io.vertx.core.http.RequestOptions;
 
 /**
- * The API as the generator sees it: one request, its full body read, classified into an {@link Outcome}.
+ * The API as the generator sees it: one request, sent and read to the end on the calling (virtual) thread, classified
+ * into an {@link Outcome}.
  *
- * <p>The client is Vert.x's (Netty underneath), HTTP/1.1 with keep-alive, on one event loop. The JDK's
- * {@code HttpClient} cost three times the CPU per request, which on a shared machine is CPU taken from the API under
- * test (docs/benchmarks.md, "Load generator"). One client per run, so connections are shared by the users, at most
- * {@code maxConnections}; the open model's in-flight limit and the closed model's users never need more.
+ * <p>The client is the JDK's {@code java.net.http.HttpClient}: HTTP/1.1 (the default HTTP/2 would send
+ * {@code Upgrade: h2c} on every cleartext request), keep-alive, no redirects, and blocking {@code send} from the
+ * caller's virtual thread, which runs the exchange inline until it has to wait for the selector. One client per run,
+ * so connections are shared; there are never more than requests in flight (users, or {@code --max-in-flight}).
  *
- * <p>{@link #read} and {@link #write} return at once with a future of the result. The response is read, checked and
- * recorded on the event loop: that work is a few microseconds, less than handing it to another thread would cost.
- * A request times out when no byte of its response has come within the timeout (Vert.x's idle timeout, counted from
- * when the request is written).
+ * <p>What keeps it cheap (docs/benchmarks.md, "Load generator: the JDK HttpClient on virtual threads"):
+ * <ul>
+ * <li>no per-request timeout timer: the client's timer queue is a lock the selector thread also takes. One sweeper
+ * thread interrupts requests past {@code timeout}; {@code send} then cancels the exchange;</li>
+ * <li>a body is kept only when the status is the expected one; any other status is discarded unread;</li>
+ * <li>a read is checked by streaming the JSON to its {@code order_id} field, without building a tree.</li>
+ * </ul>
  */
 final class OrderClient implements AutoCloseable {
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
+    private static final JsonFactory STREAM = JSON.getFactory();
+    private static final long SWEEP_NANOS = 5_000_000;
 
     private final URI base;
     private final Duration timeout;
-    private final Vertx vertx;
-    /** The event loop's context: every request is started there, so its callbacks never race the loop. */
-    private final Context loop;
-    private final HttpClientAgent client;
-    private final RequestOptions get;
-    private final RequestOptions post;
+    private final ExecutorService executor;
+    private final HttpClient client;
+    private final String ordersUri;
+    private final URI postUri;
+    /** Requests in flight, by the thread waiting for each; the sweeper ends those past their deadline. */
+    private final Map<Thread, Exchange> inFlight = new ConcurrentHashMap<>();
+    private final Thread sweeper;
+    private volatile boolean closed;
 
     /**
      * Creates the client; no connection is opened until the first request.
      *
      * @param base the API's base URL (http or https); only its scheme, host and port are used
-     * @param connectTimeout how long getting a connection (opening one, or waiting for a free one) may take
-     * @param timeout how long a response may take to start
-     * @param maxConnections the most connections open at once
+     * @param connectTimeout how long opening a connection may take
+     * @param timeout how long a request may take, from sending it to its full response
      */
-    OrderClient(URI base, Duration connectTimeout, Duration timeout, int maxConnections) {
+    OrderClient(URI base, Duration connectTimeout, Duration timeout) {
         this.base = base;
         this.timeout = timeout;
-        boolean tls = "https".equals(base.getScheme());
-        int port = base.getPort() > 0 ? base.getPort() : tls ? 443 : 80;
-        // One event loop: the generator shares the machine with what it measures, and one loop handles the work of
-        // many requests per wake-up.
-        this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
-        this.loop = vertx.getOrCreateContext();
-        this.client = vertx.httpClientBuilder()
-                .with(new HttpClientOptions()
-                              .setProtocolVersion(HttpVersion.HTTP_1_1)
-                              .setKeepAlive(true)
-                              .setSsl(tls)
-                              .setConnectTimeout(Math.toIntExact(Math.min(connectTimeout.toMillis(), Integer.MAX_VALUE)))
-                              .setDefaultHost(base.getHost())
-                              .setDefaultPort(port))
-                .with(new PoolOptions().setHttp1MaxSize(maxConnections))
+        String origin = base.getScheme() + "://" + base.getRawAuthority();
+        this.ordersUri = origin + "/api/order/";
+        this.postUri = URI.create(origin + "/api/order");
+        this.executor = Executors.newVirtualThreadPerTaskExecutor();
+        this.client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(connectTimeout)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .executor(executor)
                 .build();
-        this.get = new RequestOptions().setMethod(HttpMethod.GET)
-                .setConnectTimeout(connectTimeout.toMillis()).setIdleTimeout(timeout.toMillis());
-        this.post = new RequestOptions(get).setMethod(HttpMethod.POST).putHeader("Content-Type", "application/json");
+        this.sweeper = Thread.ofPlatform().daemon().name("loadtest-timeouts").start(this::sweep);
     }
 
     /**
@@ -100,27 +97,51 @@ final class OrderClient implements AutoCloseable {
     }
 
     /**
-     * Starts reading an order that should exist.
+     * Reads an order that should exist; blocks until the response is in or the request failed.
      *
      * @param id the order id
-     * @return OK if a 200 with that order came back, once the response is in; never completes exceptionally
+     * @return OK if a 200 with that order came back; never throws
      */
-    CompletableFuture<Result> read(long id) {
-        return exchange(getOrder(id), null, 200,
-                        body -> body.path("order_id").asLong(-1) == id
-                                ? null : "order_id " + body.path("order_id") + " != " + id);
+    Result read(long id) {
+        Answer answer;
+        try {
+            answer = exchange(getOrder(id), 200);
+        } catch (Failure f) {
+            return f.result;
+        }
+        if (answer.status() != 200) {
+            return new Result(Outcome.ofStatus(answer.status()), 0, "status " + answer.status());
+        }
+        long found = orderId(answer.body());
+        return found == id ? Result.ok(id) : new Result(Outcome.CHECK_FAILED, 0, "order_id " + found + " != " + id);
     }
 
     /**
-     * Starts creating an order, and checks that the API returns exactly what was sent.
+     * Creates an order, and checks that the API returns exactly what was sent; blocks until the response is in.
      *
      * @param order the order
-     * @return OK with the new id if a 201 with a matching order came back, once the response is in; never completes
-     *         exceptionally
+     * @return OK with the new id if a 201 with a matching order came back; never throws
      */
-    CompletableFuture<Result> write(NewOrder order) {
-        return exchange(new RequestOptions(post).setURI("/api/order"), Buffer.buffer(order.json()), 201,
-                        body -> body.path("order_id").asLong(0) < 1 ? "no order_id in " + body : order.difference(body));
+    Result write(NewOrder order) {
+        HttpRequest request = HttpRequest.newBuilder(postUri).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(order.json())).build();
+        Answer answer;
+        try {
+            answer = exchange(request, 201);
+        } catch (Failure f) {
+            return f.result;
+        }
+        if (answer.status() != 201) {
+            return new Result(Outcome.ofStatus(answer.status()), 0, "status " + answer.status());
+        }
+        try {
+            JsonNode body = JSON.readTree(answer.body());
+            long id = body.path("order_id").asLong(0);
+            String difference = id < 1 ? "no order_id in " + body : order.difference(body);
+            return difference == null ? Result.ok(id) : new Result(Outcome.CHECK_FAILED, 0, difference);
+        } catch (IOException | RuntimeException e) {
+            return new Result(Outcome.CHECK_FAILED, 0, "unreadable body: " + e.getMessage());
+        }
     }
 
     /**
@@ -158,108 +179,140 @@ final class OrderClient implements AutoCloseable {
         };
     }
 
-    /** A blocking GET for the preflight and the verification pass; never called on the event loop. */
     private Answer get(long id) throws IOException {
         try {
-            return send(getOrder(id), null).get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            throw cause instanceof IOException io ? io : new IOException(String.valueOf(cause.getMessage()), cause);
+            return exchange(getOrder(id), 200);
+        } catch (Failure f) {
+            throw new IOException(f.result.detail(), f.getCause());
         }
     }
 
-    private RequestOptions getOrder(long id) {
-        return new RequestOptions(get).setURI("/api/order/" + id);
+    private HttpRequest getOrder(long id) {
+        return HttpRequest.newBuilder(URI.create(ordersUri + id)).build();
     }
 
     /**
-     * Sends a request and reads the whole response. The future fails if no response came; with a ConnectException
-     * when no connection could be had, so nothing was sent.
+     * Sends a request and reads its response: the body only if the status is the expected one.
      *
-     * <p>The exchange starts on the event loop. Started from another thread, the callback that asks for the body
-     * could run after the body had arrived, and Vert.x would hand it an empty buffer (seen under load: a 200 with
-     * {@code Content-Length: 266} read as empty).
+     * @throws Failure if no response came: the result says why
      */
-    private CompletableFuture<Answer> send(RequestOptions options, Buffer body) {
-        CompletableFuture<Answer> answer = new CompletableFuture<>();
-        loop.runOnContext(ignored -> client.request(options)
-                .recover(failure -> Future.failedFuture(notConnected(failure)))
-                .compose(request -> body == null ? request.send() : request.send(body))
-                .compose(response -> response.body().map(bytes -> new Answer(response.statusCode(), bytes.getBytes())))
-                .onComplete(done -> {
-                    if (done.succeeded()) {
-                        answer.complete(done.result());
-                    } else {
-                        answer.completeExceptionally(done.cause());
-                    }
-                }));
-        return answer;
-    }
-
-    private CompletableFuture<Result> exchange(RequestOptions options, Buffer body, int expected, Check check) {
-        return send(options, body).handle((answer, failure) -> failure == null ? checked(answer, expected, check)
-                : failed(failure));
-    }
-
-    private static Result checked(Answer answer, int expected, Check check) {
-        int status = answer.status();
-        if (status != expected) {
-            return new Result(Outcome.ofStatus(status), 0, "status " + status);
-        }
+    private Answer exchange(HttpRequest request, int expected) throws Failure {
+        Thread self = Thread.currentThread();
+        Exchange ex = new Exchange(System.nanoTime() + timeout.toNanos());
+        inFlight.put(self, ex);
         try {
-            JsonNode body = JSON.readTree(answer.body());
-            String difference = check.difference(body);
-            return difference == null ? Result.ok(body.path("order_id").asLong())
-                    : new Result(Outcome.CHECK_FAILED, 0, difference);
-        } catch (IOException | RuntimeException e) {
-            return new Result(Outcome.CHECK_FAILED, 0, "unreadable body: " + e.getMessage());
+            HttpResponse<byte[]> response = client.send(request, info -> info.statusCode() == expected
+                    ? HttpResponse.BodySubscribers.ofByteArray()
+                    : HttpResponse.BodySubscribers.replacing(null));
+            return new Answer(response.statusCode(), response.body());
+        } catch (InterruptedException e) {
+            if (ex.finish()) {
+                Thread.currentThread().interrupt();
+                throw new Failure(new Result(Outcome.TIMEOUT, 0, "interrupted"), e);
+            }
+            throw new Failure(new Result(Outcome.TIMEOUT, 0, "no response within " + timeout), e);
+        } catch (HttpConnectTimeoutException e) {
+            throw new Failure(new Result(Outcome.CONNECT_ERROR, 0, "connect timed out"), e);
+        } catch (HttpTimeoutException e) {
+            throw new Failure(new Result(Outcome.TIMEOUT, 0, "no response within " + timeout), e);
+        } catch (ConnectException e) {
+            throw new Failure(new Result(Outcome.CONNECT_ERROR, 0, "ConnectException: " + e.getMessage()), e);
+        } catch (IOException e) {
+            // Reset, closed early: no response, so it is a connection-level error.
+            throw new Failure(new Result(Outcome.CONNECT_ERROR, 0, e.getClass().getSimpleName() + ": "
+                    + e.getMessage()), e);
+        } finally {
+            inFlight.remove(self);
+            if (!ex.finish()) {
+                // The sweeper timed it out just as it completed: its interrupt is (or is about to be) pending.
+                Thread.interrupted();
+            }
         }
     }
 
-    private Result failed(Throwable cause) {
-        if (cause instanceof ConnectException) {
-            return new Result(Outcome.CONNECT_ERROR, 0, String.valueOf(cause.getMessage()));
+    /** Interrupts the requests past their deadline, every few milliseconds, until the client is closed. */
+    private void sweep() {
+        while (!closed) {
+            long now = System.nanoTime();
+            for (Map.Entry<Thread, Exchange> e : inFlight.entrySet()) {
+                if (now - e.getValue().deadline > 0) {
+                    e.getValue().expire(e.getKey());
+                }
+            }
+            LockSupport.parkNanos(SWEEP_NANOS);
         }
-        if (cause instanceof TimeoutException) {
-            return new Result(Outcome.TIMEOUT, 0, "no response within " + timeout);
-        }
-        // Reset, closed early, refused after connecting: no response, so it is a connection-level error.
-        return new Result(Outcome.CONNECT_ERROR, 0, cause.getClass().getSimpleName() + ": " + cause.getMessage());
-    }
-
-    /** No connection could be had (refused, timed out, or none free in time): nothing was sent. */
-    private static ConnectException notConnected(Throwable failure) {
-        if (failure instanceof ConnectException connect) {
-            return connect;
-        }
-        ConnectException e = new ConnectException(failure.getClass().getSimpleName() + ": " + failure.getMessage());
-        e.initCause(failure);
-        return e;
     }
 
     /**
-     * Closes the connections and stops the event loop. Stages wait for their requests (each ends by its timeout)
-     * before the run closes the client; any request still in flight fails as a connection error.
+     * The {@code order_id} field of a top-level JSON object, read by streaming to it.
+     *
+     * @return the id, or -1 if it is missing or the body is not such an object
+     */
+    private static long orderId(byte[] body) {
+        try (JsonParser p = STREAM.createParser(body)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return -1;
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                if (name.equals("order_id")) {
+                    return value == JsonToken.VALUE_NUMBER_INT ? p.getLongValue() : -1;
+                }
+                p.skipChildren();
+            }
+            return -1;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Closes the connections. Stages wait for their requests (each ends by its timeout) before the run closes the
+     * client.
      */
     @Override
     public void close() {
-        try {
-            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            // Nothing left to do: the run is over.
+        closed = true;
+        LockSupport.unpark(sweeper);
+        client.shutdownNow();
+        executor.shutdownNow();
+    }
+
+    /** One request in flight: its deadline, and who ended it first, the request or the sweeper. */
+    private static final class Exchange {
+        final long deadline;
+        private boolean done;
+        private boolean expired;
+
+        Exchange(long deadline) {
+            this.deadline = deadline;
+        }
+
+        /** Marks it done by the request; returns false if the sweeper had expired it first. */
+        synchronized boolean finish() {
+            done = true;
+            return !expired;
+        }
+
+        synchronized void expire(Thread waiting) {
+            if (!done && !expired) {
+                expired = true;
+                waiting.interrupt();
+            }
         }
     }
 
     private record Answer(int status, byte[] body) {
     }
 
-    @FunctionalInterface
-    private interface Check {
-        String difference(JsonNode body);
+    /** No response came; carries the result that says why. */
+    private static final class Failure extends Exception {
+        private final transient Result result;
+
+        Failure(Result result, Throwable cause) {
+            super(result.detail(), cause, false, false);
+            this.result = result;
+        }
     }
 }

@@ -19,8 +19,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClientOptions;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -84,12 +82,12 @@ final class Report {
         meta.put("highest_order_id_at_start", run.highestIdAtStart());
         meta.put("git_commit", System.getenv().getOrDefault("GIT_COMMIT", null));
         ObjectNode client = meta.putObject("client");
-        client.put("library", "Vert.x HttpClient " + vertxVersion());
+        client.put("library", "java.net.http.HttpClient (JDK " + Runtime.version().feature() + ")");
         client.put("http_version", "HTTP/1.1");
-        client.put("executor", "one event loop");
+        client.put("executor", "virtual threads: blocking send, one thread per user or per open-model request");
         client.put("request_timeout_s", o.requestTimeout().toMillis() / 1000.0);
         client.put("connect_timeout_s", o.connectTimeout().toMillis() / 1000.0);
-        client.put("keepalive_timeout_s", HttpClientOptions.DEFAULT_KEEP_ALIVE_TIMEOUT);
+        client.put("keepalive_timeout_s", Long.getLong("jdk.httpclient.keepalive.timeout", 30));
         meta.put("stress_mode", o.stress().mode() + " (" + o.stress().note() + ")");
         meta.put("schedule_lag_warnings", run.lagWarnings());
         root.put("measurement", "Latency runs from the intended send time to the full response body received. "
@@ -294,15 +292,6 @@ final class Report {
             return InetAddress.getLocalHost().getHostName();
         } catch (IOException e) {
             return "unknown";
-        }
-    }
-
-    /** Vert.x's version, as its jar records it. */
-    private static String vertxVersion() {
-        try (InputStream in = Vertx.class.getResourceAsStream("/META-INF/vertx/vertx-version.txt")) {
-            return in == null ? "(version unknown)" : new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
-        } catch (IOException e) {
-            return "(version unknown)";
         }
     }
 }

@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
@@ -33,6 +32,8 @@ final class StageRunner {
     private volatile boolean stopped;
     private volatile Thread pacer;
     private volatile boolean pacerWaiting;
+    /** The open model's senders: one virtual thread per request, started by the pacer. */
+    private final Thread.Builder senders = Thread.ofVirtual();
 
     StageRunner(OrderClient client, Workload workload, Verifier.Sample created, int maxInFlight,
                 Duration requestTimeout) {
@@ -118,8 +119,7 @@ final class StageRunner {
                 if (!sleepUntil(intended) || intended >= end) {
                     break;
                 }
-                // Not interruptible on purpose: the request ends by itself within the timeout, and is recorded.
-                send(rec, workload.next(random, stage.readRatio()), random, intended).join();
+                exchange(rec, workload.draw(random, stage.readRatio()), intended);
                 intended = System.nanoTime() + think(stage, random);
             }
         } finally {
@@ -189,11 +189,17 @@ final class StageRunner {
             LoadMetrics.StageMetrics metrics = rec.metrics();
             active.incrementAndGet();
             metrics.activeUsers().inc();
-            send(rec, workload.next(random, stage.readRatio()), random, intended).whenComplete((done, failure) -> {
-                active.decrementAndGet();
-                metrics.activeUsers().dec();
-                if (pacerWaiting) {
-                    LockSupport.unpark(pacer);
+            Workload.Request request = workload.draw(random, stage.readRatio());
+            long due = intended;
+            senders.start(() -> {
+                try {
+                    exchange(rec, request, due);
+                } finally {
+                    active.decrementAndGet();
+                    metrics.activeUsers().dec();
+                    if (pacerWaiting) {
+                        LockSupport.unpark(pacer);
+                    }
                 }
             });
         }
@@ -206,20 +212,16 @@ final class StageRunner {
         pacerWaiting = false;
     }
 
-    /** Sends one request of the mix without waiting; the future completes once its response is in and recorded. */
-    private CompletableFuture<Void> send(StageRecording rec, Operation op, SplittableRandom random, long intended) {
-        long readId = op == Operation.READ ? workload.readId(random) : 0;
-        NewOrder order = op == Operation.WRITE ? workload.newOrder(random) : null;
+    /** Sends one request of the mix on this (virtual) thread and records it once its response is in. */
+    private void exchange(StageRecording rec, Workload.Request request, long intended) {
         long sent = System.nanoTime();
-        CompletableFuture<OrderClient.Result> response = op == Operation.READ ? client.read(readId)
-                : client.write(order);
-        return response.thenAccept(result -> {
-            rec.record(op, result.outcome(), intended, sent, System.nanoTime());
-            if (op == Operation.WRITE && result.outcome() == Outcome.OK) {
-                workload.created(result.orderId());
-                created.offer(result.orderId(), order);
-            }
-        });
+        OrderClient.Result result = request.order() == null ? client.read(request.readId())
+                : client.write(request.order());
+        rec.record(request.op(), result.outcome(), intended, sent, System.nanoTime());
+        if (request.order() != null && result.outcome() == Outcome.OK) {
+            workload.created(result.orderId());
+            created.offer(result.orderId(), request.order());
+        }
     }
 
     private void awaitAll(List<Thread> users, long end) {

@@ -67,35 +67,30 @@ final class Workload {
     }
 
     /**
-     * Draws the next operation.
+     * One request of the mix, drawn where its schedule is (the user, or the open model's pacer), so a seed gives the
+     * same sequence whichever thread sends it.
+     *
+     * @param op read or write
+     * @param readId the id to read, or 0
+     * @param order the order to write, or {@code null} for a read
+     */
+    record Request(Operation op, long readId, NewOrder order) {
+    }
+
+    /**
+     * Draws the next request: a read of an existing id with probability {@code readRatio}, else a random order.
      *
      * @param random the user's random source
      * @param readRatio the share of reads
-     * @return read or write
+     * @return the request
      */
-    Operation next(SplittableRandom random, double readRatio) {
+    Request draw(SplittableRandom random, double readRatio) {
         boolean read = random.nextDouble() < readRatio;
-        return read && highestId.get() > 0 ? Operation.READ : Operation.WRITE;
-    }
-
-    /**
-     * Draws an id to read.
-     *
-     * @param random the user's random source
-     * @return an id of an order that exists
-     */
-    long readId(SplittableRandom random) {
-        return 1 + random.nextLong(highestId.get());
-    }
-
-    /**
-     * Draws an order to write.
-     *
-     * @param random the user's random source
-     * @return the order
-     */
-    NewOrder newOrder(SplittableRandom random) {
-        return NewOrder.random(random, customers, products);
+        long highest = highestId.get();
+        if (read && highest > 0) {
+            return new Request(Operation.READ, 1 + random.nextLong(highest), null);
+        }
+        return new Request(Operation.WRITE, 0, NewOrder.random(random, customers, products));
     }
 
     /**
