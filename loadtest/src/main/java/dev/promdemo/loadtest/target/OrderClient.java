@@ -35,10 +35,11 @@ import dev.promdemo.loadtest.plan.Outcome;
  * caller's virtual thread, which runs the exchange inline until it has to wait for the selector. One client per run,
  * so connections are shared; there are never more than requests in flight (users, or {@code --max-in-flight}).
  *
- * <p>What keeps it cheap (docs/benchmarks.md, "Load generator: the JDK HttpClient on virtual threads"):
+ * <p>What keeps it cheap (docs/benchmarks.md, "Load generator: the JDK HttpClient on virtual threads against the
+ * Vert.x build"):
  * <ul>
  * <li>the client's executor runs its tasks in place, on its selector thread, as an event loop would; the default
- * pool, a virtual-thread executor and a second client each measured slower;</li>
+ * pool, a virtual-thread executor and a second client each gave a lower ceiling;</li>
  * <li>no per-request timeout timer: the client's timer queue is a lock the selector thread also takes. One sweeper
  * thread interrupts requests past {@code timeout}; {@code send} then cancels the exchange;</li>
  * <li>a body is kept only when the status is the expected one; any other status is discarded unread;</li>
