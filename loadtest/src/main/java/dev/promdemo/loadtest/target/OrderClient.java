@@ -97,8 +97,8 @@ public final class OrderClient implements AutoCloseable {
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("library", "java.net.http.HttpClient (JDK " + Runtime.version() + ")");
         settings.put("http_version", "HTTP/1.1");
-        settings.put("threads", "virtual: blocking send, one thread per user or per open-model request; the "
-                + "client's tasks run in place on its selector thread");
+        settings.put("executor", "virtual threads (blocking send, one per user or per open-model request); the "
+                + "client's own tasks run in place on its selector thread");
         settings.put("request_timeout_s", timeout.toMillis() / 1000.0);
         settings.put("connect_timeout_s", connectTimeout.toMillis() / 1000.0);
         settings.put("keepalive_timeout_s", Long.getLong("jdk.httpclient.keepalive.timeout", 30));
