@@ -167,6 +167,18 @@ class MeasurementIT {
     }
 
     @Test
+    void preflightWaitsOutAnApiThatAnswers503(@TempDir Path dir) throws Exception {
+        try (StubApi stub = new StubApi(1000)) {
+            stub.unavailableFor(2500);
+            Runs.Run run = Runs.run(dir, "--stage", "normal", "--target", stub.url(), "--users", "2", "--ramp", "0",
+                                    "--duration", "1s", "--think-time", "10ms", "--threshold", "all:p95<5s");
+            assertEquals(ExitCode.PASS, run.exitCode(), run.output());
+            assertEquals(1000, run.summary().path("run").path("highest_order_id_at_start").asLong());
+            assertTrue(stub.shed() >= 2, "the preflight met the 503s: " + stub.shed());
+        }
+    }
+
+    @Test
     void aWriteAnsweredWithTheWrongOrderIsACheckFailure(@TempDir Path dir) throws Exception {
         try (StubApi stub = new StubApi(1000)) {
             stub.corruptWrites();

@@ -37,6 +37,7 @@ final class StubApi implements AutoCloseable {
     private volatile long stallUntilNanos;
     private volatile boolean corruptWrites;
     private volatile int shedEvery;
+    private volatile long unavailableUntilNanos = System.nanoTime();
     private final AtomicLong served = new AtomicLong();
     private final AtomicLong shed = new AtomicLong();
 
@@ -76,6 +77,12 @@ final class StubApi implements AutoCloseable {
         shedEvery = n;
     }
 
+    /** Answers everything with 503 and Retry-After: 1 until {@code millis} from now, as an API whose database is
+     * down does. */
+    void unavailableFor(long millis) {
+        unavailableUntilNanos = System.nanoTime() + millis * 1_000_000;
+    }
+
     long shed() {
         return shed.get();
     }
@@ -98,7 +105,7 @@ final class StubApi implements AutoCloseable {
             String path = exchange.getRequestURI().getPath();
             int every = shedEvery;
             long n = served.incrementAndGet();
-            if (every > 0 && n > 100 && n % every == 0) {
+            if (every > 0 && n > 100 && n % every == 0 || System.nanoTime() - unavailableUntilNanos < 0) {
                 shed.incrementAndGet();
                 exchange.getResponseHeaders().set("Retry-After", "1");
                 respond(exchange, 503, "{\"title\":\"overloaded\"}".getBytes(StandardCharsets.UTF_8));

@@ -51,6 +51,8 @@ public final class OrderClient implements AutoCloseable {
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
     private static final JsonFactory STREAM = JSON.getFactory();
     private static final long SWEEP_NANOS = 5_000_000;
+    /** How long the preflight and the verification pass wait out 503 answers. */
+    private static final Duration UNAVAILABLE_PATIENCE = Duration.ofSeconds(20);
 
     private final URI base;
     private final Duration timeout;
@@ -201,11 +203,30 @@ public final class OrderClient implements AutoCloseable {
         };
     }
 
+    /**
+     * A GET for the preflight and the verification pass. A 503 (the API shedding load, or its database briefly
+     * down) is waited out for up to {@link #UNAVAILABLE_PATIENCE}, as its {@code Retry-After} asks (1 to 5 s a
+     * time): neither pass is load, and neither should fail on a moment's overload.
+     */
     private Answer get(long id) throws IOException {
-        try {
-            return exchange(getOrder(id), 200);
-        } catch (Failure f) {
-            throw new IOException(f.result.detail(), f.getCause());
+        long deadline = System.nanoTime() + UNAVAILABLE_PATIENCE.toNanos();
+        while (true) {
+            Answer answer;
+            try {
+                answer = exchange(getOrder(id), 200);
+            } catch (Failure f) {
+                throw new IOException(f.result.detail(), f.getCause());
+            }
+            long wait = Math.min(5, Math.max(1, answer.retryAfterSeconds())) * 1_000_000_000L;
+            if (answer.status() != 503 || System.nanoTime() + wait > deadline) {
+                return answer;
+            }
+            try {
+                Thread.sleep(Duration.ofNanos(wait));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while the API answered 503", e);
+            }
         }
     }
 
@@ -226,7 +247,8 @@ public final class OrderClient implements AutoCloseable {
             HttpResponse<byte[]> response = client.send(request, info -> info.statusCode() == expected
                     ? HttpResponse.BodySubscribers.ofByteArray()
                     : HttpResponse.BodySubscribers.replacing(null));
-            return new Answer(response.statusCode(), response.body());
+            return new Answer(response.statusCode(), response.body(),
+                              response.headers().firstValueAsLong("Retry-After").orElse(1));
         } catch (InterruptedException e) {
             if (ex.finish()) {
                 Thread.currentThread().interrupt();
@@ -324,7 +346,7 @@ public final class OrderClient implements AutoCloseable {
         }
     }
 
-    private record Answer(int status, byte[] body) {
+    private record Answer(int status, byte[] body, long retryAfterSeconds) {
     }
 
     /** No response came; carries the result that says why. */

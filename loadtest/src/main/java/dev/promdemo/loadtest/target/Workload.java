@@ -44,10 +44,12 @@ public final class Workload {
      */
     public static Discovery discoverHighestId(OrderClient client) throws IOException {
         long start = System.nanoTime();
-        int probes = 1;
         if (!client.exists(1)) {
             return new Discovery(0, System.nanoTime() - start);
         }
+        // The clock starts after the first probe, which opens the connection and may wait out 503s.
+        start = System.nanoTime();
+        int probes = 0;
         long low = 1;
         long high = 2;
         for (probes++; client.exists(high); probes++) {
