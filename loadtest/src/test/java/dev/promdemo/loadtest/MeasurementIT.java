@@ -142,6 +142,43 @@ class MeasurementIT {
     }
 
     @Test
+    void serviceUnavailableIsCountedAsShedAndJudgedOnItsOwn(@TempDir Path dir) throws Exception {
+        try (StubApi stub = new StubApi(1000)) {
+            stub.shedEvery(4);
+            Runs.Run run = Runs.run(dir, "--stage", "normal", "--target", stub.url(), "--users", "3", "--ramp", "0",
+                                    "--duration", "2s", "--think-time", "5ms", "--read-ratio", "0.5",
+                                    "--threshold", "all:shed<1%", "--threshold", "all:errors<50%",
+                                    "--threshold", "all:p95<5s");
+            assertEquals(ExitCode.FAILED, run.exitCode(), run.output());
+            JsonNode stage = run.summary().path("stages").get(0);
+            JsonNode all = stage.path("operations").path("all");
+            assertTrue(stub.shed() > 10, "the stub shed too few: " + stub.shed());
+            assertEquals(stub.shed(), all.path("shed").asLong(), all.toString());
+            assertEquals(stub.shed(), all.path("by_outcome").path("shed").asLong(), all.toString());
+            assertEquals(0, all.path("by_outcome").path("http_5xx").asLong(), "a 503 is not an other 5xx");
+            assertEquals(all.path("errors").asLong(), all.path("shed").asLong(), "shed requests are errors too");
+            JsonNode thresholds = stage.path("thresholds");
+            for (JsonNode t : thresholds) {
+                boolean shedThreshold = t.path("threshold").asText().equals("all:shed<1%");
+                assertEquals(!shedThreshold, t.path("passed").asBoolean(), t.toString());
+            }
+            assertTrue(run.output().contains("shed=" + stub.shed()), "the console shows the shed count");
+        }
+    }
+
+    @Test
+    void preflightWaitsOutAnApiThatAnswers503(@TempDir Path dir) throws Exception {
+        try (StubApi stub = new StubApi(1000)) {
+            stub.unavailableFor(2500);
+            Runs.Run run = Runs.run(dir, "--stage", "normal", "--target", stub.url(), "--users", "2", "--ramp", "0",
+                                    "--duration", "1s", "--think-time", "10ms", "--threshold", "all:p95<5s");
+            assertEquals(ExitCode.PASS, run.exitCode(), run.output());
+            assertEquals(1000, run.summary().path("run").path("highest_order_id_at_start").asLong());
+            assertTrue(stub.shed() >= 2, "the preflight met the 503s: " + stub.shed());
+        }
+    }
+
+    @Test
     void aWriteAnsweredWithTheWrongOrderIsACheckFailure(@TempDir Path dir) throws Exception {
         try (StubApi stub = new StubApi(1000)) {
             stub.corruptWrites();

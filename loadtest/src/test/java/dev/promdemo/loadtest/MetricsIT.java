@@ -75,7 +75,7 @@ class MetricsIT {
             for (Sample s : after) {
                 if (s.name().startsWith("loadtest_request")) {
                     assertTrue(s.labels().matches(".*operation=\"(read|write)\".*outcome=\"(ok|connect_error|timeout"
-                                                          + "|http_4xx|http_5xx|check_failed)\".*stage=\"db-stress\".*"),
+                                                          + "|http_4xx|http_5xx|shed|check_failed)\".*stage=\"db-stress\".*"),
                                s.toString());
                 }
             }

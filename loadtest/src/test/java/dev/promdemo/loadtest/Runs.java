@@ -17,6 +17,7 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.promdemo.loadtest.cli.Main;
 
 /**
  * Runs the generator in-process for tests and reads what it wrote.
@@ -52,12 +53,24 @@ final class Runs {
      * @return the run
      */
     static Run run(Path out, String... args) {
+        return run(out, Map.of("PATH", "/nonexistent"), args);
+    }
+
+    /**
+     * Runs as {@link #run(Path, String...)} does, with an environment of its own.
+     *
+     * @param out the output directory
+     * @param env the environment
+     * @param args the arguments
+     * @return the run
+     */
+    static Run run(Path out, Map<String, String> env, String... args) {
         List<String> all = new ArrayList<>(List.of("--metrics-host", "127.0.0.1", "--metrics-port", "0",
                                                    "--linger", "0", "--interval", "1s", "--out", out.toString()));
         all.addAll(List.of(args));
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         PrintStream print = new PrintStream(bytes, true, StandardCharsets.UTF_8);
-        int code = Main.run(all, Map.of("PATH", "/nonexistent"), print, print, false, m -> { });
+        int code = Main.run(all, env, print, print, false, m -> { });
         String output = bytes.toString(StandardCharsets.UTF_8);
         System.out.println(output);
         return new Run(code, output, out);

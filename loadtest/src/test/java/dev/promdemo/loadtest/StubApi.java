@@ -36,6 +36,10 @@ final class StubApi implements AutoCloseable {
     private final Map<Long, byte[]> created = new ConcurrentHashMap<>();
     private volatile long stallUntilNanos;
     private volatile boolean corruptWrites;
+    private volatile int shedEvery;
+    private volatile long unavailableUntilNanos = System.nanoTime();
+    private final AtomicLong served = new AtomicLong();
+    private final AtomicLong shed = new AtomicLong();
 
     StubApi(long highestId) throws IOException {
         this(highestId, new InetSocketAddress("127.0.0.1", 0));
@@ -67,6 +71,22 @@ final class StubApi implements AutoCloseable {
         stallUntilNanos = System.nanoTime() + millis * 1_000_000;
     }
 
+    /** Answers every {@code n}th load request (after the first {@code n}) with 503 and Retry-After, as an API at its
+     * concurrency limit does. */
+    void shedEvery(int n) {
+        shedEvery = n;
+    }
+
+    /** Answers everything with 503 and Retry-After: 1 until {@code millis} from now, as an API whose database is
+     * down does. */
+    void unavailableFor(long millis) {
+        unavailableUntilNanos = System.nanoTime() + millis * 1_000_000;
+    }
+
+    long shed() {
+        return shed.get();
+    }
+
     /** Makes writes answer 201 with a total that does not match the order sent. */
     void corruptWrites() {
         corruptWrites = true;
@@ -83,6 +103,14 @@ final class StubApi implements AutoCloseable {
                 LockSupport.parkNanos(wait);
             }
             String path = exchange.getRequestURI().getPath();
+            int every = shedEvery;
+            long n = served.incrementAndGet();
+            if (every > 0 && n > 100 && n % every == 0 || System.nanoTime() - unavailableUntilNanos < 0) {
+                shed.incrementAndGet();
+                exchange.getResponseHeaders().set("Retry-After", "1");
+                respond(exchange, 503, "{\"title\":\"overloaded\"}".getBytes(StandardCharsets.UTF_8));
+                return;
+            }
             if (exchange.getRequestMethod().equals("POST") && path.equals("/api/order")) {
                 writes.incrementAndGet();
                 JsonNode order = JSON.readTree(body);

@@ -1,0 +1,61 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package dev.promdemo.loadtest;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import dev.promdemo.loadtest.fault.DbStress;
+import dev.promdemo.loadtest.plan.Stage;
+import dev.promdemo.loadtest.plan.Threshold;
+
+/**
+ * Everything a run needs, as the command line asked for it.
+ *
+ * @param stageName the {@code --stage} name
+ * @param stages the stages to run, overrides applied
+ * @param target the API's base URL
+ * @param seed the seed of every random choice
+ * @param thresholds the thresholds, defaults merged with {@code --threshold}s
+ * @param out the output directory
+ * @param metricsHost the address the metrics endpoint binds
+ * @param metricsPort its port, 0 for any free one
+ * @param linger how long metrics keep being served after the last stage
+ * @param interval the progress and time-series interval
+ * @param requestTimeout the timeout of one request
+ * @param connectTimeout the timeout of one connection attempt
+ * @param maxInFlight the most requests in flight in the open model
+ * @param customers customer ids 1..customers exist (the seeded database has 10,000)
+ * @param products product ids 1..products are used in new orders
+ * @param stress how CPU stress is applied in stages that ask for it
+ * @param verify how many created orders the verification pass re-reads: -1 none, 0 all, else a sample of that many
+ * @param args the command line as given, for the summary
+ * @param gitCommit the generator's commit ({@code GIT_COMMIT}), or {@code null}
+ */
+public record RunConfig(String stageName, List<Stage> stages, URI target, long seed, List<Threshold> thresholds,
+                        Path out, String metricsHost, int metricsPort, Duration linger, Duration interval,
+                        Duration requestTimeout, Duration connectTimeout, int maxInFlight, int customers, int products,
+                        DbStress.Settings stress, int verify, List<String> args,
+                        String gitCommit) {
+    /**
+     * The stage names of this run, for labels and threshold checks.
+     *
+     * @return the names
+     */
+    public List<String> stageNames() {
+        return stages.stream().map(Stage::name).toList();
+    }
+
+    /**
+     * The thresholds that judge one stage.
+     *
+     * @param stage the stage
+     * @return its thresholds
+     */
+    public List<Threshold> thresholdsFor(Stage stage) {
+        return thresholds.stream().filter(t -> t.appliesTo(stage.name())).toList();
+    }
+}

@@ -1,0 +1,370 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package dev.promdemo.loadtest.cli;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import dev.promdemo.loadtest.RunConfig;
+import dev.promdemo.loadtest.fault.DbStress;
+import dev.promdemo.loadtest.plan.ConfigException;
+import dev.promdemo.loadtest.plan.Stage;
+import dev.promdemo.loadtest.plan.Stages;
+import dev.promdemo.loadtest.plan.Threshold;
+
+/**
+ * The command line and the environment, parsed into a {@link RunConfig}; the only place that sees either.
+ */
+final class Options {
+    /** The text of {@code --help}. */
+    static final String HELP = """
+            usage: java -jar loadtest.jar --stage <name> [--target URL] [options]
+
+            Drives the order API through staged load, measures latency with HdrHistogram (observed and
+            coordinated-omission-corrected), serves Prometheus metrics, judges thresholds and writes
+            summary.json, latency.hlog and report.html.
+
+            Stages (--stage), defaults from the demo's original spec; ramp 10s, think time 1s-3s unless overridden:
+            {stages}
+
+            Load (each overrides the stage's default; with demo, every part of the flow):
+              --target URL            API base URL (default: $API_URL, else http://127.0.0.1:5000)
+              --users N               virtual users after the ramp (closed model: one virtual thread per user)
+              --duration D            steady-state length after the ramp, e.g. 60s, 5m, 1m30s
+              --ramp D                ramp-up length; users start evenly over it (Locust's spawn rate = users/ramp);
+                                      excluded from steady-state statistics (default 10s)
+              --read-ratio R          share of reads, 0..1 or a percentage (0.8 or 80%); the rest are writes
+              --think-time D[-D]      uniform think time between a user's requests (default 1s-3s; 0 for none)
+              --rate N[/s]            open model instead of users: start N requests per second at fixed intended
+                                      times (wrk2 style) whatever the responses do; over the ramp (0 unless
+                                      --ramp is given) the rate rises linearly from 0 to N
+              --max-in-flight N       open model: the most requests in flight (default 512); beyond it sends wait
+                                      and the wait shows as schedule lag and in the corrected latency
+              --seed N                seed for every random choice, so a run can be repeated (default 1)
+              --customers N           new orders use customer ids 1..N (default 10000, the seeded database)
+              --products N            new orders use product ids 1..N (default 5000)
+              --timeout D             request timeout, counted as a timeout error with its latency (default 10s)
+              --connect-timeout D     connection timeout, counted as connect_error (default 2s)
+
+            Thresholds (exit 99 when one fails; an unknown name or malformed value is exit 2 at start-up):
+              --threshold EXPR        [stage/]scope:metric<value, repeatable. scope: read, write, all.
+                                      metric: p50 p90 p95 p99 p99.9 max (unit us, ms or s) or errors (unit %).
+                                      e.g. 'read:p95<300ms'  'all:errors<1%'  'db-stress/write:p99<2s'.
+                                      Latency is judged on the steady-state corrected latency; errors on the
+                                      whole stage. One given here replaces a default for the same target.
+              --no-default-thresholds drop the built-in thresholds listed above
+
+            Database CPU stress (stages marked with CPU stress; a stage whose stress does not start fails):
+              --stress MODE           auto (default: aws if $DB_INSTANCE_ID is set, else local if stress-ng is on
+                                      the PATH, else the stage fails), local, aws or none
+              --no-stress             same as --stress none: run stress stages without stress
+              --stress-command CMD    command started (sh -c) when the stage starts instead; {seconds} is replaced
+                                      by the stage length. local runs stress-ng --cpu 0 --timeout {seconds}s
+                                      aws sends the Run Command document $DB_STRESS_DOCUMENT (default
+                                      ${PROJECT:-prometheus-demo}-db-stress, parameter durationSeconds) to
+                                      $DB_INSTANCE_ID and waits until it is InProgress
+              --stress-stop-command CMD  run when the stage ends early or is interrupted (aws: sends
+                                      $DB_STRESS_STOP_DOCUMENT, default <project>-db-stress-stop); the local
+                                      command is simply killed
+
+            Outputs:
+              --out DIR               output directory (default loadtest-results/<timestamp>/): summary.json,
+                                      latency.hlog (HdrHistogram interval log), report.html (self-contained)
+              --interval D            progress line and time-series interval (default 5s)
+              --verify all|N          after the run re-read all (or a random sample of N) created orders and
+                                      report any missing or different (exit 99); default: off
+              --metrics-host ADDR     Prometheus endpoint address (default 0.0.0.0)
+              --metrics-port N        Prometheus endpoint port, path /metrics (default 9464; 0 = any free port)
+              --linger D              keep serving /metrics after the run so the last values are scraped
+                                      (default 30s, two 15s scrape intervals)
+              --help                  this text
+
+            Exit codes: 0 pass, 2 configuration error, 3 target unreachable at preflight,
+                        99 a threshold or the verification pass failed, 130 interrupted (SIGINT or SIGTERM),
+                        1 an unexpected failure of the generator itself.
+            """.replace("{stages}", Stages.help().stripTrailing());
+
+    private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|us|h|m|s)");
+
+    /**
+     * Parses the command line.
+     *
+     * @param args the arguments
+     * @param env the environment ({@code API_URL}, {@code DB_INSTANCE_ID}, {@code DB_STRESS_DOCUMENT},
+     *            {@code DB_STRESS_STOP_DOCUMENT}, {@code PROJECT}, {@code PATH}, {@code GIT_COMMIT})
+     * @return what to run, or {@code null} if {@code --help} was asked for
+     * @throws ConfigException if anything is unknown or malformed
+     */
+    static RunConfig parse(List<String> args, Map<String, String> env) {
+        Parser p = new Parser(new ArrayList<>(args));
+        String stageName = null;
+        String target = env.getOrDefault("API_URL", "http://127.0.0.1:5000");
+        Integer users = null;
+        Duration duration = null;
+        Duration ramp = null;
+        Double readRatio = null;
+        Duration[] think = null;
+        Double rate = null;
+        long seed = 1;
+        List<String> thresholdTexts = new ArrayList<>();
+        boolean defaultThresholds = true;
+        Path out = null;
+        String metricsHost = "0.0.0.0";
+        int metricsPort = 9464;
+        Duration linger = Duration.ofSeconds(30);
+        Duration interval = Duration.ofSeconds(5);
+        Duration timeout = Duration.ofSeconds(10);
+        Duration connectTimeout = Duration.ofSeconds(2);
+        int maxInFlight = 512;
+        int customers = 10_000;
+        int products = 5_000;
+        String stressMode = "auto";
+        String stressCommand = null;
+        String stressStopCommand = null;
+        int verify = -1;
+        boolean help = false;
+        while (p.hasNext()) {
+            String option = p.next();
+            switch (option) {
+                case "--help", "-h" -> help = true;
+                case "--stage" -> stageName = p.value(option);
+                case "--target" -> target = p.value(option);
+                case "--users" -> users = p.intValue(option, 0, 100_000);
+                case "--duration" -> duration = duration(option, p.value(option));
+                case "--ramp" -> ramp = duration(option, p.value(option));
+                case "--read-ratio" -> readRatio = ratio(option, p.value(option));
+                case "--think-time" -> think = thinkTime(option, p.value(option));
+                case "--rate" -> rate = rate(option, p.value(option));
+                case "--max-in-flight" -> maxInFlight = p.intValue(option, 1, 1_000_000);
+                case "--seed" -> seed = p.longValue(option);
+                case "--customers" -> customers = p.intValue(option, 1, Integer.MAX_VALUE);
+                case "--products" -> products = p.intValue(option, 1, Integer.MAX_VALUE);
+                case "--timeout" -> timeout = positive(option, duration(option, p.value(option)));
+                case "--connect-timeout" -> connectTimeout = positive(option, duration(option, p.value(option)));
+                case "--threshold" -> thresholdTexts.add(p.value(option));
+                case "--no-default-thresholds" -> defaultThresholds = false;
+                case "--stress" -> stressMode = p.value(option);
+                case "--no-stress" -> stressMode = "none";
+                case "--stress-command" -> stressCommand = p.value(option);
+                case "--stress-stop-command" -> stressStopCommand = p.value(option);
+                case "--out" -> out = Path.of(p.value(option));
+                case "--interval" -> interval = positive(option, duration(option, p.value(option)));
+                case "--verify" -> {
+                    String value = p.value(option);
+                    verify = value.equals("all") ? 0 : p.parseInt(option, value, 1, 10_000_000);
+                }
+                case "--metrics-host" -> metricsHost = p.value(option);
+                case "--metrics-port" -> metricsPort = p.intValue(option, 0, 65535);
+                case "--linger" -> linger = duration(option, p.value(option));
+                default -> throw new ConfigException("unknown option '" + option + "' (see --help)");
+            }
+        }
+        if (help) {
+            return null;
+        }
+        if (stageName == null) {
+            throw new ConfigException("--stage is required; one of " + Stages.NAMES + " (see --help)");
+        }
+        List<Stage> stages = new ArrayList<>();
+        for (Stage s : Stages.named(stageName)) {
+            stages.add(override(s, users, duration, ramp, readRatio, think, rate));
+        }
+        URI targetUri = targetUri(target);
+        List<String> stageNames = stages.stream().map(Stage::name).toList();
+        List<Threshold> thresholds = new ArrayList<>();
+        if (defaultThresholds) {
+            for (Stage s : stages) {
+                thresholds.addAll(Stages.defaultThresholds(s.name()));
+            }
+        }
+        for (String text : thresholdTexts) {
+            Threshold t = Threshold.parse(text, stageNames);
+            thresholds.removeIf(d -> d.stage() != null && (t.stage() == null || t.stage().equals(d.stage()))
+                    && d.scope().equals(t.scope()) && d.metric().equals(t.metric()));
+            thresholds.add(t);
+        }
+        if (out == null) {
+            out = Path.of("loadtest-results", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        }
+        DbStress.Settings stress = DbStress.Settings.resolve(
+                stressMode, stressCommand, stressStopCommand,
+                new DbStress.Environment(env.get("DB_INSTANCE_ID"), env.getOrDefault("PATH", ""),
+                                         env.get("DB_STRESS_DOCUMENT"), env.get("DB_STRESS_STOP_DOCUMENT"),
+                                         env.get("PROJECT")));
+        return new RunConfig(stageName, List.copyOf(stages), targetUri, seed, List.copyOf(thresholds), out,
+                             metricsHost, metricsPort, linger, interval, timeout, connectTimeout, maxInFlight,
+                             customers, products, stress, verify, List.copyOf(args),
+                             env.get("GIT_COMMIT"));
+    }
+
+    private static Stage override(Stage s, Integer users, Duration duration, Duration ramp, Double readRatio,
+                                  Duration[] think, Double rate) {
+        boolean rampDown = s.users() < s.fromUsers();
+        int to = users == null ? s.users() : (rampDown ? 0 : users);
+        int from = users == null || !rampDown ? s.fromUsers() : users;
+        Duration d = duration == null || rampDown ? s.duration() : duration;
+        Duration r = ramp == null ? (rate != null && !rampDown ? Duration.ZERO : s.ramp()) : ramp;
+        if (rampDown && duration != null) {
+            // The ramp-down has no steady state; a shorter --duration shortens its ramp instead.
+            r = duration.compareTo(s.ramp()) < 0 ? duration : s.ramp();
+        }
+        return new Stage(s.name(), from, to, rate == null || rampDown ? 0 : rate, r, d,
+                         readRatio == null ? s.readRatio() : readRatio,
+                         think == null ? s.thinkMin() : think[0], think == null ? s.thinkMax() : think[1],
+                         s.stress());
+    }
+
+    private static URI targetUri(String text) {
+        try {
+            URI uri = URI.create(text.endsWith("/") ? text.substring(0, text.length() - 1) : text);
+            if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
+                throw new ConfigException("--target must be an http(s) URL with a host, was '" + text + "'");
+            }
+            return uri;
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("--target is not a URL: '" + text + "'");
+        }
+    }
+
+    /**
+     * Parses {@code 250ms}, {@code 90s}, {@code 5m}, {@code 1m30s}, {@code 1h} or {@code 0}.
+     *
+     * @param option the option, for the message
+     * @param text the value
+     * @return the duration
+     */
+    static Duration duration(String option, String text) {
+        if (text.equals("0")) {
+            return Duration.ZERO;
+        }
+        Matcher m = DURATION_PART.matcher(text);
+        int end = 0;
+        double nanos = 0;
+        while (m.find() && m.start() == end) {
+            double value = Double.parseDouble(m.group(1));
+            nanos += value * switch (m.group(2)) {
+                case "us" -> 1e3;
+                case "ms" -> 1e6;
+                case "s" -> 1e9;
+                case "m" -> 60e9;
+                default -> 3600e9;
+            };
+            end = m.end();
+        }
+        if (end == 0 || end != text.length()) {
+            throw new ConfigException(option + ": '" + text + "' is not a duration (e.g. 500ms, 60s, 5m, 1m30s)");
+        }
+        return Duration.ofNanos(Math.round(nanos));
+    }
+
+    private static Duration positive(String option, Duration d) {
+        if (d.isZero()) {
+            throw new ConfigException(option + " must be more than 0");
+        }
+        return d;
+    }
+
+    private static Duration[] thinkTime(String option, String text) {
+        int dash = text.indexOf('-');
+        Duration min = duration(option, dash < 0 ? text : text.substring(0, dash));
+        Duration max = dash < 0 ? min : duration(option, text.substring(dash + 1));
+        if (max.compareTo(min) < 0) {
+            throw new ConfigException(option + ": the maximum is below the minimum in '" + text + "'");
+        }
+        return new Duration[] {min, max};
+    }
+
+    private static double ratio(String option, String text) {
+        try {
+            double value = text.endsWith("%") ? Double.parseDouble(text.substring(0, text.length() - 1)) / 100
+                    : Double.parseDouble(text);
+            if (value < 0 || value > 1) {
+                throw new ConfigException(option + " must be between 0 and 1 (or 0% and 100%), was '" + text + "'");
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(option + ": '" + text + "' is not a number");
+        }
+    }
+
+    private static double rate(String option, String text) {
+        String number = text.endsWith("/s") ? text.substring(0, text.length() - 2) : text;
+        try {
+            double value = Double.parseDouble(number);
+            if (!(value > 0) || value > 1_000_000) {
+                throw new ConfigException(option + " must be between 0 and 1000000 per second, was '" + text + "'");
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(option + ": '" + text + "' is not a rate (e.g. 200/s)");
+        }
+    }
+
+    private Options() {
+    }
+
+    private static final class Parser {
+        private final List<String> args;
+        private int next;
+
+        Parser(List<String> args) {
+            this.args = args;
+        }
+
+        boolean hasNext() {
+            return next < args.size();
+        }
+
+        String next() {
+            String arg = args.get(next++);
+            int eq = arg.indexOf('=');
+            if (arg.startsWith("--") && eq > 0) {
+                // --option=value is the same as --option value.
+                args.add(next, arg.substring(eq + 1));
+                return arg.substring(0, eq);
+            }
+            return arg;
+        }
+
+        String value(String option) {
+            if (!hasNext()) {
+                throw new ConfigException(option + " needs a value (see --help)");
+            }
+            return args.get(next++);
+        }
+
+        int intValue(String option, int min, int max) {
+            return parseInt(option, value(option), min, max);
+        }
+
+        int parseInt(String option, String text, int min, int max) {
+            try {
+                int value = Integer.parseInt(text);
+                if (value < min || value > max) {
+                    throw new ConfigException(option + " must be between " + min + " and " + max + ", was " + text);
+                }
+                return value;
+            } catch (NumberFormatException e) {
+                throw new ConfigException(option + ": '" + text + "' is not a whole number");
+            }
+        }
+
+        long longValue(String option) {
+            String text = value(option);
+            try {
+                return Long.parseLong(text);
+            } catch (NumberFormatException e) {
+                throw new ConfigException(option + ": '" + text + "' is not a whole number");
+            }
+        }
+    }
+}

@@ -1,0 +1,10 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ */
+
+/**
+ * Injected faults: CPU stress on the database host, locally with stress-ng or on AWS with Run Command.
+ *
+ * <p>Rule: imports {@code plan} only (for its configuration error).
+ */
+package dev.promdemo.loadtest.fault;

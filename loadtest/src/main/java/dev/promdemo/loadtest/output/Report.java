@@ -1,0 +1,283 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package dev.promdemo.loadtest.output;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.promdemo.loadtest.measure.Interval;
+import dev.promdemo.loadtest.measure.RunResult;
+import dev.promdemo.loadtest.measure.StageResult;
+import dev.promdemo.loadtest.measure.Verification;
+import dev.promdemo.loadtest.plan.Operation;
+import dev.promdemo.loadtest.plan.Outcome;
+import dev.promdemo.loadtest.plan.Stage;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Writes {@code summary.json} and the self-contained {@code report.html}.
+ */
+public final class Report {
+    /** The percentiles written for every histogram. */
+    private static final double[] PERCENTILES = {50, 90, 95, 99, 99.9};
+    /** The percentiles of the distribution plot. */
+    private static final double[] SPECTRUM = {0, 10, 25, 50, 75, 90, 95, 98, 99, 99.5, 99.8, 99.9, 99.95, 99.99,
+        99.995, 99.999};
+    private static final ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+
+    private Report() {
+    }
+
+    /**
+     * Builds the summary document.
+     *
+     * @param run the run
+     * @param verdict {@code pass}, {@code fail} or {@code interrupted}
+     * @return the JSON tree
+     */
+    public static ObjectNode summary(RunResult run, String verdict) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("tool", "loadtest");
+        root.put("verdict", verdict);
+        root.put("exit_code", run.exitCode());
+        ObjectNode meta = root.putObject("run");
+        meta.put("stage", run.stageName());
+        meta.put("target", run.target());
+        meta.put("seed", run.seed());
+        meta.put("started_at", run.started().toString());
+        meta.put("ended_at", run.ended().toString());
+        meta.put("duration_s", round((run.ended().toEpochMilli() - run.started().toEpochMilli()) / 1000.0));
+        ArrayNode args = meta.putArray("args");
+        run.args().forEach(args::add);
+        meta.put("java", System.getProperty("java.vm.name") + " " + Runtime.version());
+        meta.put("host", hostName());
+        meta.put("available_processors", Runtime.getRuntime().availableProcessors());
+        meta.put("highest_order_id_at_start", run.highestIdAtStart());
+        meta.put("git_commit", run.gitCommit());
+        meta.set("client", JSON.valueToTree(run.client()));
+        meta.put("stress_mode", run.stressMode());
+        meta.put("schedule_lag_warnings", run.lagWarnings());
+        root.put("measurement", "Latency runs from the intended send time to the full response body received. "
+                + "'corrected' is free of coordinated omission (open model: by construction; closed model: "
+                + "HdrHistogram recordValueWithExpectedInterval with the user's normal cycle as the interval, an "
+                + "open-population estimate). 'observed' is the service time of the requests actually sent, as naive "
+                + "tools report it. Percentiles are over the steady state (ramp excluded); counts include the ramp. "
+                + "'shed' counts 503 answers (the API turning requests away); they are errors too. "
+                + "Times in milliseconds.");
+        ArrayNode stages = root.putArray("stages");
+        for (StageResult s : run.stages()) {
+            stages.add(stage(s));
+        }
+        if (run.verification() != null) {
+            Verification v = run.verification();
+            ObjectNode ver = root.putObject("verification");
+            ver.put("created", v.created());
+            ver.put("checked", v.checked());
+            ver.put("missing", v.missing());
+            ver.put("different", v.different());
+            ver.put("unreadable", v.unreadable());
+            ver.put("passed", v.passed());
+            ArrayNode problems = ver.putArray("problems");
+            v.problems().forEach(problems::add);
+        }
+        return root;
+    }
+
+    private static ObjectNode stage(StageResult s) {
+        Stage st = s.stage();
+        ObjectNode n = JSON.createObjectNode();
+        n.put("name", st.name());
+        n.put("model", st.open() ? "open" : "closed");
+        if (st.open()) {
+            n.put("rate_per_s", st.rate());
+            n.put("dropped_requests", s.dropped());
+        } else {
+            n.put("users_from", st.fromUsers());
+            n.put("users", st.users());
+            n.put("think_time_s", st.thinkMin().toMillis() / 1000.0 + "-" + st.thinkMax().toMillis() / 1000.0);
+        }
+        n.put("ramp_s", st.ramp().toMillis() / 1000.0);
+        n.put("duration_s", st.duration().toMillis() / 1000.0);
+        n.put("read_ratio", st.readRatio());
+        n.put("started_at", s.started().toString());
+        n.put("ended_at", s.ended().toString());
+        n.put("steady_state_s", round(s.steadySeconds()));
+        n.put("interrupted", s.interrupted());
+        double expected = st.expectedRate((long) (s.baselineMillis() * 1e6));
+        n.put("expected_rate_per_s", round(expected));
+        n.put("actual_steady_rate_per_s", round(rate(s.all().steadyRequests(), s.steadySeconds())));
+        n.put("completed_rate_per_s", round(rate(s.all().requests(),
+                                                  (s.ended().toEpochMilli() - s.started().toEpochMilli()) / 1000.0)));
+        n.put("correction_baseline_ms", round(s.baselineMillis()));
+        ObjectNode ops = n.putObject("operations");
+        for (Map.Entry<Operation, StageResult.OpStats> e : s.ops().entrySet()) {
+            ops.set(e.getKey().label(), op(e.getValue(), s.steadySeconds()));
+        }
+        ops.set("all", op(s.all(), s.steadySeconds()));
+        ObjectNode lag = n.putObject("schedule_lag_ms");
+        percentiles(lag, s.lag());
+        n.put("generator_saturated", s.lag().getTotalCount() > 0
+                && s.lag().getValueAtPercentile(99) > Console.LAG_WARNING_MICROS);
+        if (s.stress() != null) {
+            ObjectNode stress = n.putObject("db_stress");
+            stress.put("command", s.stress().command());
+            stress.put("launched", s.stress().launched());
+            if (s.stress().problem() != null) {
+                stress.put("problem", s.stress().problem());
+            }
+            stress.put("started_at", s.stress().started().toString());
+            stress.put("ended_at", s.stress().ended().toString());
+        }
+        ArrayNode thresholds = n.putArray("thresholds");
+        for (StageResult.Verdict v : s.verdicts()) {
+            ObjectNode t = thresholds.addObject();
+            t.put("threshold", v.threshold().expression());
+            t.put("actual", Double.isNaN(v.actual()) ? "no samples" : v.threshold().format(v.actual()));
+            t.put("passed", v.passed());
+        }
+        n.put("passed", s.passed());
+        return n;
+    }
+
+    private static ObjectNode op(StageResult.OpStats s, double steadySeconds) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("requests", s.requests());
+        n.put("errors", s.errors());
+        n.put("error_rate", round(s.errorRate()));
+        n.put("shed", s.shed());
+        n.put("shed_rate", round(s.shedRate()));
+        ObjectNode outcomes = n.putObject("by_outcome");
+        for (Outcome o : Outcome.values()) {
+            outcomes.put(o.label(), s.counts()[o.ordinal()]);
+        }
+        ObjectNode steady = n.putObject("steady_state");
+        steady.put("requests", s.steadyRequests());
+        steady.put("rate_per_s", round(rate(s.steadyRequests(), steadySeconds)));
+        steady.put("samples", s.observed().getTotalCount());
+        ObjectNode latency = steady.putObject("latency_ms");
+        percentiles(latency.putObject("observed"), s.observed());
+        ObjectNode corrected = latency.putObject("corrected");
+        percentiles(corrected, s.corrected());
+        corrected.put("samples_including_corrections", s.corrected().getTotalCount());
+        return n;
+    }
+
+    private static void percentiles(ObjectNode n, Histogram h) {
+        if (h.getTotalCount() == 0) {
+            n.putNull("min");
+            return;
+        }
+        n.put("min", h.getMinValue() / 1000.0);
+        for (double p : PERCENTILES) {
+            n.put(label(p), h.getValueAtPercentile(p) / 1000.0);
+        }
+        n.put("max", h.getMaxValue() / 1000.0);
+        n.put("mean", round(h.getMean() / 1000.0));
+    }
+
+    /**
+     * The JSON key of a percentile.
+     *
+     * @param p the percentile
+     * @return e.g. {@code p95} or {@code p99.9}
+     */
+    private static String label(double p) {
+        return p == Math.rint(p) ? "p" + (long) p : "p" + p;
+    }
+
+    /**
+     * Writes the report page: the template with the summary, time series and distributions inlined.
+     *
+     * @param run the run
+     * @param summary the summary document
+     * @param file where to write
+     * @throws IOException if writing fails
+     */
+    public static void html(RunResult run, ObjectNode summary, Path file) throws IOException {
+        ObjectNode data = JSON.createObjectNode();
+        data.set("summary", summary);
+        ArrayNode points = data.putArray("points");
+        for (Interval.Point p : run.points()) {
+            ArrayNode a = points.addArray();
+            a.add(p.stage()).add(round(p.t())).add(p.users()).add(p.targetUsers()).add(round(p.rps())).add(p.errors())
+                    .add(p.requests()).add(p.p50()).add(p.p95()).add(p.p99()).add(p.observedP99()).add(p.lagP99())
+                    .add(p.shed());
+        }
+        data.put("run_start_ms", run.started().toEpochMilli());
+        ObjectNode spectra = data.putObject("spectra");
+        for (StageResult s : run.stages()) {
+            ObjectNode sp = spectra.putObject(s.stage().name());
+            sp.set("observed", spectrum(s.all().observed()));
+            sp.set("corrected", spectrum(s.all().corrected()));
+        }
+        String template;
+        try (InputStream in = Report.class.getResourceAsStream("report-template.html")) {
+            if (in == null) {
+                throw new IOException("report-template.html is missing from the jar");
+            }
+            template = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        // Inline JSON cannot close the script element: escape every '<'.
+        String json = JSON.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(data)
+                .replace("<", "\\u003c");
+        Files.writeString(file, template.replace("/*REPORT_DATA*/null", json), StandardCharsets.UTF_8);
+    }
+
+    private static ArrayNode spectrum(Histogram h) {
+        ArrayNode a = JSON.createArrayNode();
+        if (h.getTotalCount() == 0) {
+            return a;
+        }
+        for (double p : SPECTRUM) {
+            // A percentile needs about 1/(1-p) samples to mean anything; stop where the data runs out.
+            if (p > 0 && 1 / (1 - p / 100) > h.getTotalCount()) {
+                break;
+            }
+            a.addArray().add(p).add(h.getValueAtPercentile(p) / 1000.0);
+        }
+        a.addArray().add(100).add(h.getMaxValue() / 1000.0);
+        return a;
+    }
+
+    /**
+     * Writes the summary document.
+     *
+     * @param summary the document
+     * @param file where
+     */
+    public static void writeJson(ObjectNode summary, Path file) {
+        try {
+            JSON.writeValue(file.toFile(), summary);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static double rate(long count, double seconds) {
+        return seconds <= 0 ? 0 : count / seconds;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}

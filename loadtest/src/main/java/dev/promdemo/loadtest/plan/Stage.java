@@ -1,0 +1,111 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package dev.promdemo.loadtest.plan;
+
+import java.time.Duration;
+
+/**
+ * One stage of load: who sends what, for how long.
+ *
+ * <p>Closed model ({@code rate == 0}): the number of virtual users moves linearly from {@code fromUsers} to
+ * {@code users} during {@code ramp}, then stays for {@code duration}. Each user sends one request, waits for the
+ * full response, thinks, and repeats. Open model ({@code rate > 0}): requests start at fixed intended times
+ * whatever the responses do; the rate rises linearly from 0 to {@code rate} per second during the ramp (k6's
+ * ramping arrival rate), then stays. Either way the ramp is left out of the steady-state statistics.
+ *
+ * @param name the stage's name (the {@code stage} label)
+ * @param fromUsers the users at the start of the ramp
+ * @param users the users after the ramp
+ * @param rate requests per second for the open model, 0 for the closed model
+ * @param ramp how long the ramp (or warm-up) lasts
+ * @param duration how long the steady state lasts after the ramp
+ * @param readRatio the share of reads, 0 to 1; the rest are writes
+ * @param thinkMin the shortest think time between a user's requests
+ * @param thinkMax the longest think time (uniform between the two)
+ * @param stress whether CPU stress runs on the database host during the stage
+ */
+public record Stage(String name, int fromUsers, int users, double rate, Duration ramp, Duration duration,
+                    double readRatio, Duration thinkMin, Duration thinkMax, boolean stress) {
+    /**
+     * Whether requests follow a fixed arrival rate (open model) rather than users (closed model).
+     *
+     * @return {@code true} for the open model
+     */
+    public boolean open() {
+        return rate > 0;
+    }
+
+    /**
+     * The whole length of the stage: ramp plus steady state.
+     *
+     * @return the length
+     */
+    public Duration length() {
+        return ramp.plus(duration);
+    }
+
+    /**
+     * When request {@code k} (from 0) is due, as time since the stage started (open model). The rate rises linearly
+     * from 0 to {@link #rate} over the ramp, so k requests are due by time t &lt; ramp when k = rate t&sup2; / (2 ramp),
+     * and at the full rate after it.
+     *
+     * @param k the request's index in the stage
+     * @return nanoseconds from the stage's start
+     */
+    public long dueNanos(long k) {
+        double perNano = rate / 1e9;
+        double rampNanos = ramp.toNanos();
+        double dueInRamp = perNano * rampNanos / 2;
+        if (k < dueInRamp) {
+            return (long) Math.sqrt(2 * rampNanos * k / perNano);
+        }
+        return (long) (rampNanos / 2 + k / perNano);
+    }
+
+    /**
+     * How many requests are due over the whole stage (open model).
+     *
+     * @return the count
+     */
+    public long dueInStage() {
+        return (long) Math.ceil(rate / 1e9 * (length().toNanos() - ramp.toNanos() / 2.0));
+    }
+
+    /**
+     * The users wanted at a point of the stage (closed model).
+     *
+     * @param elapsedNanos time since the stage started
+     * @return the target user count
+     */
+    public int targetUsers(long elapsedNanos) {
+        long rampNanos = ramp.toNanos();
+        if (elapsedNanos >= rampNanos) {
+            return users;
+        }
+        return (int) Math.round(fromUsers + (users - fromUsers) * (double) elapsedNanos / rampNanos);
+    }
+
+    /**
+     * The mean think time, the pause a user adds to every request cycle.
+     *
+     * @return the mean in nanoseconds
+     */
+    public long meanThinkNanos() {
+        return (thinkMin.toNanos() + thinkMax.toNanos()) / 2;
+    }
+
+    /**
+     * The rate the stage should reach in steady state, by Little's law for the closed model (users divided by think
+     * time plus latency), printed in the plan and compared with the actual rate at the end.
+     *
+     * @param latencyNanos an assumed response time
+     * @return requests per second
+     */
+    public double expectedRate(long latencyNanos) {
+        if (open()) {
+            return rate;
+        }
+        return users * 1e9 / Math.max(1, meanThinkNanos() + latencyNanos);
+    }
+}
