@@ -190,7 +190,7 @@ run_case() {
     db-kill) length=0; expected_alert=MysqlRestarted ;;
     api-kill) length=0 ;;
     db-freeze) length=$FREEZE_FOR; expected_alert=OrderApiDatabaseUnavailable ;;
-    db-slow) length=$SLOW_FOR; expected_alert=OrderApiDatabaseUnavailable ;;
+    db-slow) length=$SLOW_FOR; expected_alert=OrderApiDatabaseSlow ;;
   esac
   # Restarts take a few seconds on top of the planned length.
   load_s=$((BEFORE + length + 15 + AFTER))
@@ -264,7 +264,7 @@ run_case() {
   # The alert, while the load goes on and after it: fires, then resolves.
   local deadline
   if [ -n "$expected_alert" ]; then
-    deadline=$(awk -v t="$t_start" -v b="$ALERT_FIRE_BOUND_S" 'BEGIN { print t + b }')
+    deadline=$(awk -v t="$t_start" -v b="$ALERT_FIRE_BOUND_S" 'BEGIN { printf "%.3f", t + b }')
     while awk -v n="$(now)" -v d="$deadline" 'BEGIN { exit !(n < d) }'; do
       if alert_firing "$expected_alert"; then fired=$(now); break; fi
       sleep 1
@@ -276,7 +276,7 @@ run_case() {
   wait "$PROBE_PID" 2>/dev/null || true
   PROBE_PID=""
   if [ -n "$fired" ]; then
-    deadline=$(awk -v t="$t_back" -v b="$ALERT_RESOLVE_BOUND_S" 'BEGIN { print t + b }')
+    deadline=$(awk -v t="$t_back" -v b="$ALERT_RESOLVE_BOUND_S" 'BEGIN { printf "%.3f", t + b }')
     while awk -v n="$(now)" -v d="$deadline" 'BEGIN { exit !(n < d) }'; do
       if ! alert_firing "$expected_alert"; then resolved=$(now); break; fi
       sleep 2
@@ -307,8 +307,10 @@ run_case() {
   slowest=$(awk 'BEGIN { m = 0 } { d = $2 - $1; if (d > m) m = d } END { printf "%.2f", m }' "$out/probe.txt")
   recovered=$(awk -v b="$t_back" '$1 >= b && $3 == 200 { print $2; exit }' "$out/probe.txt")
   recovery=${recovered:+$(since "$t_back" "$recovered")}
-  local p5xx_other
-  p5xx_other=$(awk '$3 >= 500 && $3 != 503 || $3 == "000"' "$out/probe.txt" | wc -l)
+  # No answer at all (000) is what a client sees while the API process is down: the connection is refused at once.
+  local p5xx_other refused
+  p5xx_other=$(awk '$3 >= 500 && $3 != 503' "$out/probe.txt" | wc -l)
+  refused=$(awk '$3 == "000"' "$out/probe.txt" | wc -l)
 
   echo "     loadtest exit $load_rc; acknowledged $acked (201s: $served), missing $missing, different $different," \
     "timeouts $timeouts, slowest answer ${max_ms} ms"
@@ -323,10 +325,22 @@ run_case() {
   [ "$((rows_after - rows_before))" -ge "$acked" ] && [ "$acked" -ge 0 ] && ok=0 || ok=1
   check "$name: the database gained at least the acknowledged orders" "$ok" \
     "$((rows_after - rows_before)) new rows for $acked acknowledged"
-  awk -v m="$max_ms" -v s="$slowest" -v b="$ANSWER_BOUND_S" 'BEGIN { exit !(m <= b * 1000 && s <= b) }' &&
-    [ "$timeouts" -eq 0 ] && [ "$p5xx_other" -eq 0 ] && ok=0 || ok=1
-  check "$name: every answer within ${ANSWER_BOUND_S}s, no timeout, no 5xx but 503" "$ok" \
-    "slowest ${max_ms} ms (load), ${slowest} s (probe); $timeouts timeouts; $p5xx_other other 5xx or no answer"
+  if [ "$name" = api-kill ]; then
+    # Nothing listens while the API is down: refused at once. A restarted API is cold and works off the requests
+    # that queued meanwhile, so the database cases' answer bound does not apply to it; no client may time out.
+    local slowest_refusal
+    slowest_refusal=$(awk 'BEGIN { m = 0 } $3 == "000" { d = $2 - $1; if (d > m) m = d } END { printf "%.2f", m }' \
+      "$out/probe.txt")
+    awk -v s="$slowest_refusal" 'BEGIN { exit !(s <= 1) }' && [ "$timeouts" -eq 0 ] && [ "$p5xx_other" -eq 0 ] &&
+      ok=0 || ok=1
+    check "$name: connections refused at once while it is down, no timeout, no 5xx" "$ok" \
+      "$refused refused (slowest ${slowest_refusal} s), $timeouts timeouts, $p5xx_other 5xx; slowest answer ${max_ms} ms"
+  else
+    awk -v m="$max_ms" -v s="$slowest" -v b="$ANSWER_BOUND_S" 'BEGIN { exit !(m <= b * 1000 && s <= b) }' &&
+      [ "$timeouts" -eq 0 ] && [ "$p5xx_other" -eq 0 ] && [ "$refused" -eq 0 ] && ok=0 || ok=1
+    check "$name: every answer within ${ANSWER_BOUND_S}s, no timeout, no 5xx but 503" "$ok" \
+      "slowest ${max_ms} ms (load), ${slowest} s (probe); $timeouts timeouts; $p5xx_other other 5xx; $refused refused"
+  fi
   [ "$p503_no_retry" -eq 0 ] && ok=0 || ok=1
   check "$name: every 503 carries Retry-After" "$ok" "$p503 x 503, $p503_no_retry without"
   if [ "$name" != api-kill ]; then
@@ -340,8 +354,8 @@ run_case() {
   local alert_text="none expected"
   if [ -n "$expected_alert" ]; then
     [ -n "$fired" ] && [ -n "$resolved" ] && ok=0 || ok=1
-    alert_text="$expected_alert: fired +$( [ -n "$fired" ] && since "$t_start" "$fired" || echo never)s,"
-    alert_text+=" resolved $( [ -n "$resolved" ] && echo "+$(since "$t_back" "$resolved")s after the fault" ||
+    alert_text="$expected_alert: fired $( [ -n "$fired" ] && echo "$(since "$t_start" "$fired") s" || echo never) after the start,"
+    alert_text+=" resolved $( [ -n "$resolved" ] && echo "$(since "$t_back" "$resolved") s after the end" ||
       echo never)"
     check "$name: $expected_alert fires and resolves in the local Prometheus" "$ok" "$alert_text"
   fi
@@ -352,13 +366,21 @@ run_case() {
       check "$name: status shows the frozen server" "$ok" "$(cat "$out/status-frozen.txt")" ;;
   esac
 
-  local sees
+  local sees what
+  case $name in
+    db-stop) what="database stopped cleanly, started ${length} s later" ;;
+    db-kill) what="mariadbd SIGKILLed; its supervisor starts it again" ;;
+    api-kill) what="API SIGKILLed mid-write, then started again" ;;
+    db-freeze) what="mariadbd frozen (SIGSTOP) for ${length} s" ;;
+    db-slow) what="+${DELAY_MS} ms per database round trip for ${length} s" ;;
+  esac
   case $name in
     db-stop | db-kill | db-freeze | db-slow) sees="$p503 of $(wc -l <"$out/probe.txt") probe GETs 503 + Retry-After" ;;
-    api-kill) sees="connection refused until restarted ($p5xx_other probe GETs unanswered)" ;;
+    api-kill) sees="connection refused until restarted ($refused of $(wc -l <"$out/probe.txt") probe GETs)" ;;
   esac
-  ROWS+=("| $name | ${length}s | $sees; slowest ${slowest} s (probe), $(printf '%.0f' "$max_ms") ms (load) |\
- ${recovery:-never} s | $acked / $missing / $orphans_orders+$orphan_items | $alert_text |")
+  ROWS+=("| $name: $what | $sees; slowest answer ${slowest} s (probe), $(printf '%.2f' "$(awk -v m="$max_ms" \
+    'BEGIN { print m / 1000 }')") s (load) | ${recovery:-never} s | $acked / $missing / $((orphans_orders + \
+    orphan_items)) | $alert_text |")
 }
 
 for c in "${CASE_LIST[@]}"; do
@@ -366,8 +388,8 @@ for c in "${CASE_LIST[@]}"; do
 done
 
 TABLE=$(
-  echo "| fault | length | what a client sees | first 200 after the fault | acknowledged / missing / partial | alert |"
-  echo "|---|---|---|---|---|---|"
+  echo "| fault | what a client sees | serving again after | orders acknowledged / missing / partial | alert |"
+  echo "|---|---|---|---|---|"
   printf '%s\n' "${ROWS[@]}"
 )
 echo
