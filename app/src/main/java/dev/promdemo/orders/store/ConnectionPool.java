@@ -18,6 +18,7 @@ import io.helidon.metrics.api.Tag;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
+import com.zaxxer.hikari.util.DriverDataSource;
 
 /**
  * A HikariCP pool, configured so that a missing or slow database fails requests fast.
@@ -30,6 +31,9 @@ import com.zaxxer.hikari.HikariPoolMXBean;
  * returns. Its state is exported as {@code db_pool_connections{pool,state}} and {@code db_pool_max_connections}.
  */
 public final class ConnectionPool implements JdbcConnectionPool, AutoCloseable {
+    private static final Duration RECONNECT_PATIENCE = Duration.ofSeconds(10);
+    private static final Duration RECONNECT_INTERVAL = Duration.ofMillis(100);
+
     private final HikariDataSource dataSource;
 
     private ConnectionPool(HikariDataSource dataSource) {
@@ -69,9 +73,6 @@ public final class ConnectionPool implements JdbcConnectionPool, AutoCloseable {
         HikariConfig hikari = new HikariConfig();
         hikari.setPoolName(name);
         hikari.setAutoCommit(autoCommit);
-        hikari.setJdbcUrl(db.get("url").asString().get());
-        hikari.setUsername(db.get("user").asString().get());
-        hikari.setPassword(db.get("password").asString().orElse(""));
         // A fixed-size pool, as HikariCP recommends: no connection churn under bursts.
         hikari.setMaximumPoolSize(size);
         hikari.setMinimumIdle(size);
@@ -98,6 +99,13 @@ public final class ConnectionPool implements JdbcConnectionPool, AutoCloseable {
         hikari.addDataSourceProperty("forceConnectionTimeZoneToSession", "true");
         hikari.addDataSourceProperty("characterEncoding", "UTF-8");
         hikari.addDataSourceProperty("tcpKeepAlive", "true");
+        // HikariCP's own driver source, behind one that notices a returning database within 100 ms instead of after
+        // HikariCP's backoff (PatientDataSource).
+        DriverDataSource driver = new DriverDataSource(db.get("url").asString().get(), null,
+                                                       hikari.getDataSourceProperties(),
+                                                       db.get("user").asString().get(),
+                                                       db.get("password").asString().orElse(""));
+        hikari.setDataSource(new PatientDataSource(driver, RECONNECT_PATIENCE, RECONNECT_INTERVAL));
         return new ConnectionPool(new HikariDataSource(hikari));
     }
 
