@@ -88,8 +88,9 @@ public final class ConnectionPool implements JdbcConnectionPool, AutoCloseable {
         hikari.setConnectionInitSql("SET SESSION innodb_lock_wait_timeout = " + lockWaitSeconds);
         hikari.addDataSourceProperty("socketTimeout", String.valueOf(statementTimeout.toMillis() + 1000));
         // Server-side prepared statements, cached per connection: the server parses each statement once per
-        // connection rather than on every execution. Measured (docs/benchmarks.md): about 15% less database CPU per
-        // GET. The cache holds the reads plus the multi-row item INSERT's shapes (1 to api.max-items rows).
+        // connection rather than on every execution. Measured: about 15% less database CPU per GET
+        // (docs/benchmarks/2026-11-24-request-path-profile.md). The cache holds the reads plus the multi-row item
+        // INSERT's shapes (1 to api.max-items rows).
         hikari.addDataSourceProperty("useServerPrepStmts", "true");
         hikari.addDataSourceProperty("cachePrepStmts", "true");
         hikari.addDataSourceProperty("prepStmtCacheSize", "128");

@@ -22,7 +22,8 @@ import dev.promdemo.loadtest.target.Workload;
  * corrected latency. Requests still unsent 20 ms after the end of the stage are not sent (they count as dropped).
  *
  * <p>The pacer sleeps in slices of at least {@link #BATCH_NANOS} and then starts every request that came due: above
- * 1,000 req/s a wake-up per request cost more CPU than the requests (docs/benchmarks.md).
+ * 1,000 req/s a wake-up per request cost more CPU than the requests
+ * (docs/benchmarks/2026-11-24-request-path-profile.md).
  */
 final class OpenModel extends LoadModel {
     /** The pacer's shortest sleep; a request goes out at most this much late because of it, and that counts. */

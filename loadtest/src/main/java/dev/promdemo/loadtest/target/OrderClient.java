@@ -35,8 +35,7 @@ import dev.promdemo.loadtest.plan.Outcome;
  * caller's virtual thread, which runs the exchange inline until it has to wait for the selector. One client per run,
  * so connections are shared; there are never more than requests in flight (users, or {@code --max-in-flight}).
  *
- * <p>What keeps it cheap (docs/benchmarks.md, "Load generator: the JDK HttpClient on virtual threads against the
- * Vert.x build"):
+ * <p>What keeps it cheap (docs/benchmarks/2026-12-05-load-generator-jdk-client.md):
  * <ul>
  * <li>the client's executor runs its tasks in place, on its selector thread, as an event loop would; the default
  * pool, a virtual-thread executor and a second client each gave a lower ceiling;</li>
