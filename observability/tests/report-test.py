@@ -85,6 +85,8 @@ def free_address():
     for last in range(11, 30):
         addr = f"127.0.9.{last}"
         with socket.socket() as s:
+            # As Prometheus binds: a port left in TIME_WAIT by an earlier run is free.
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 s.bind((addr, PORT))
                 return addr
