@@ -115,6 +115,8 @@ run "dashboards and provisioning" python3 "$OBS/tests/promcheck.py" static "$OBS
   "$OBS/grafana/provisioning" "$OBS/prometheus/rules" "$ROOT/docs/runbook.md"
 echo "observability: EC2 discovery against a fake EC2 API"
 run "EC2 discovery" "$OBS/tests/discovery-test.sh"
+echo "observability: the report against a Prometheus holding synthetic stages"
+run "report" python3 "$OBS/tests/report-test.py"
 
 echo "observability: end to end on the local stack"
 e2e() {

@@ -287,6 +287,10 @@ cmd_up() {
     echo "warning: starting without monitoring (exporters, Prometheus); install the packages above to add it" >&2
     monitoring=0
   fi
+  # The db-stress stage (alone or in demo) stresses the database host's CPU with stress-ng: on this machine here.
+  if ! (require_packages stress-ng); then
+    echo "warning: without stress-ng the db-stress stage fails (its CPU stress cannot start)" >&2
+  fi
   mkdir -p "$LOGS" "$PIDS" "$STATE/data"
   build_if_needed
   if [ "$detach" -eq 0 ]; then
