@@ -71,7 +71,9 @@ public final class Main {
         case "migrate" -> {
             boolean seed = arguments.contains("--seed");
             Migrations.migrate(config.get("db"), seed);
-            System.out.println("order-api: schema up to date" + (seed ? " (demo data loaded)" : ""));
+            // The seed's precondition loads it only into a database without orders, and once.
+            System.out.println("order-api: schema up to date"
+                               + (seed ? " (demo data in place: seeded once, into a database without orders)" : ""));
         }
         case "--help", "-h", "help" -> System.out.println(USAGE);
         default -> {
