@@ -130,15 +130,6 @@ wait_db() { # waits until the database answers a query; prints when
   return 1
 }
 
-wait_ready() { # waits until the API is ready (it checks its database)
-  local i
-  for i in $(seq 600); do
-    curl -fs -o /dev/null "http://$NET.1:8000/health/ready" && return 0
-    sleep 0.1
-  done
-  return 1
-}
-
 # A probe beside the load: a GET every 200 ms, each line "start end status retry-after".
 probe() {
   while true; do
