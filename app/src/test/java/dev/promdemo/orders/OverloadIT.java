@@ -61,7 +61,7 @@ class OverloadIT {
     /*
      * The limit's sizes scaled to the store, which works on 2 requests at a time where the database works on 24 (the
      * two pools): at least twice that in flight, up to 16 times, and a queue as long as the floor. The algorithm, its
-     * timeouts (50 ms for a request, 50 ms in the queue) and the rest of the server's configuration are
+     * timeouts (25 ms for a request, 50 ms in the queue) and the rest of the server's configuration are
      * application.yaml's.
      */
     private static final Map<String, String> SCALED_LIMIT = Map.of(
@@ -124,7 +124,7 @@ class OverloadIT {
         Run recovered = after.from(Duration.ofSeconds(5));
         assertEquals(0, recovered.shed() + recovered.failed(), summary);
         // The timing bounds need a machine whose other load does not stall this JVM for hundreds of milliseconds
-        // (a 10 ms store call taking 50 ms makes the limit back off); they are asserted when asked for
+        // (a 10 ms store call taking 25 ms makes the limit back off); they are asserted when asked for
         // (-Doverload.timing=true, see app/README.md) and printed always.
         if (Boolean.getBoolean("overload.timing")) {
             assertEquals(0, before.shed() + before.failed(), summary);
