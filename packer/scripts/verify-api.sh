@@ -7,7 +7,7 @@ set -euo pipefail
 
 JAVA_RUNTIME_DIR=${JAVA_RUNTIME_DIR:-/opt/prometheus-demo/java}
 verify_common
-require_file /opt/order-api/order-api.jar /opt/order-api/libs /usr/local/bin/order-api \
+require_file /opt/order-api/order-api.jar /opt/order-api/libs /opt/order-api/order-api.aot /usr/local/bin/order-api \
   /etc/prometheus-demo/order-api.env
 
 # The modules the API needs (prepare-artifacts.sh derives them with jdeps and proves them by a run).
@@ -27,6 +27,10 @@ missing = [p for p in paths if not os.path.isfile(os.path.join(home, p))]
 print(f"order-api.jar: {len(paths)} Class-Path jars, {len(missing)} missing {missing}")
 sys.exit(1 if missing or not paths else 0)
 PY
+
+# The AOT cache fits this runtime and these jars: with -XX:AOTMode=on a cache the JVM cannot map is an error.
+"$JAVA_RUNTIME_DIR/bin/java" -XX:AOTCache=/opt/order-api/order-api.aot -XX:AOTMode=on -jar /opt/order-api/order-api.jar \
+  --help >/dev/null || die "the JVM cannot use /opt/order-api/order-api.aot"
 
 verify_units prometheus-node-exporter.service order-api-config.service order-api-migrate.service order-api.service
 log "api image verified"

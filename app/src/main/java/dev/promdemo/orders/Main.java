@@ -37,7 +37,8 @@ import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
 
 /**
- * Starts the order API ({@code serve}, the default) or applies the schema migrations ({@code migrate [--seed]}).
+ * Starts the order API ({@code serve}, the default), applies the schema migrations ({@code migrate [--seed]}), or
+ * makes a training run for the JDK's AOT cache ({@code train}).
  *
  * <p>It only wires: configuration into the pools, the DbClients and the repository ({@code store}), the repository
  * into the HTTP service ({@code http}), the meters ({@code metrics}) into both, and the lot into the web server.
@@ -46,6 +47,8 @@ public final class Main {
     private static final String USAGE = """
             usage: java -jar order-api.jar [serve]          serve the API (:5000) and metrics/health (:8000)
                    java -jar order-api.jar migrate [--seed] apply the schema (and with --seed the demo data), exit
+                   java -XX:AOTCacheOutput=F -jar order-api.jar train [SECONDS]
+                                                    a training run for the JDK's AOT cache F (default 5 s), exit
             Settings come from application.yaml and environment variables; see app/README.md.""";
     private static final long DEFAULT_MAX_PAYLOAD = 1_048_576;
 
@@ -55,7 +58,7 @@ public final class Main {
     /**
      * Runs the command named by the first argument.
      *
-     * @param args {@code serve}, or {@code migrate [--seed]}
+     * @param args {@code serve}, {@code migrate [--seed]} or {@code train [seconds]}
      * @throws Exception if migrating fails
      */
     public static void main(String[] args) throws Exception {
@@ -75,6 +78,7 @@ public final class Main {
             System.out.println("order-api: schema up to date"
                                + (seed ? " (demo data in place: seeded once, into a database without orders)" : ""));
         }
+        case "train" -> Training.run(Duration.ofSeconds(arguments.size() > 1 ? Long.parseLong(arguments.get(1)) : 5));
         case "--help", "-h", "help" -> System.out.println(USAGE);
         default -> {
             System.err.println("order-api: unknown command '" + command + "'\n" + USAGE);
