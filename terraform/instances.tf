@@ -106,7 +106,12 @@ resource "aws_instance" "monitor" {
     encrypted   = true
   }
 
-  tags = { Role = "monitor", Name = "${var.project}-monitor-1" }
+  # With RDS, DbInstance names the database whose mysqld_exporter runs here: Prometheus's mysqld job finds the
+  # monitor by it and labels those series as the database's (role db).
+  tags = merge(
+    { Role = "monitor", Name = "${var.project}-monitor-1" },
+    local.rds ? { DbInstance = aws_db_instance.this[0].identifier } : {},
+  )
 
   depends_on = [aws_iam_role_policy.monitor, aws_iam_role_policy.monitor_rds, aws_iam_role_policy.session_manager]
 }
@@ -129,9 +134,7 @@ resource "aws_instance" "api" {
   user_data_replace_on_change = true
 
   user_data = templatefile(local.cloud_init_template, {
-    env = merge(local.runtime_env["api"], {
-      DB_HOST = local.db_host
-    })
+    env = local.api_runtime_env
   })
 
   metadata_options {

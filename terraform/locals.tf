@@ -24,9 +24,13 @@ locals {
   # Instances: one map entry per instance, so api and loadgen scale by count
   ##############################################################################
 
-  api_instances = {
+  # Individual API instances, unless the Auto Scaling group launches them (autoscaling.tf).
+  api_instances = var.api_autoscaling ? {} : {
     for n in range(1, var.api_instance_count + 1) : "${var.project}-api-${n}" => n
   }
+
+  # runtime.env of every API host, individual or launched by the group.
+  api_runtime_env = merge(local.runtime_env["api"], { DB_HOST = local.db_host })
   loadgen_instances = {
     for n in range(1, var.loadgen_instance_count + 1) : "${var.project}-loadgen-${n}" => n
   }

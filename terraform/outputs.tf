@@ -54,6 +54,11 @@ output "api_url" {
   value       = "http://${aws_lb.this.dns_name}:${local.api_port}"
 }
 
+output "api_autoscaling_group" {
+  description = "Name of the API hosts' Auto Scaling group (null unless api_autoscaling); its hosts are not in the per-host outputs"
+  value       = var.api_autoscaling ? aws_autoscaling_group.api[0].name : null
+}
+
 output "db_endpoint" {
   description = "Where MySQL listens: the db host's private address, or the RDS endpoint when db_mode is \"rds\""
   value       = "${local.db_host}:3306"

@@ -67,7 +67,7 @@ variable "root_volume_sizes" {
 }
 
 variable "api_instance_count" {
-  description = "Number of order API instances, all behind the internal load balancer the load generator targets; they alternate between the two subnets"
+  description = "Number of order API instances (or the Auto Scaling group's size, with api_autoscaling), all behind the internal load balancer the load generator targets, spread over the two subnets"
   type        = number
   default     = 1
 
@@ -75,6 +75,12 @@ variable "api_instance_count" {
     condition     = var.api_instance_count >= 1 && var.api_instance_count <= 10 && floor(var.api_instance_count) == var.api_instance_count
     error_message = "The api_instance_count must be a whole number from 1 to 10."
   }
+}
+
+variable "api_autoscaling" {
+  description = "Whether the API hosts are an Auto Scaling group of api_instance_count instances from a launch template (replaced when they fail EC2 status checks) instead of api_instance_count individual instances"
+  type        = bool
+  default     = false
 }
 
 variable "loadgen_instance_count" {

@@ -5,7 +5,8 @@
 // RDS encrypted, private, in two zones, with performance_schema on, a Multi-AZ switch and a write-only password.
 'use strict';
 
-const { Sym, Unknown } = require('./expr');
+const YAML = require('yaml');
+const { Sym, Unknown, evaluate } = require('./expr');
 
 const API_PORT = 5000;
 const ADMIN_PORT = 8000;
@@ -171,6 +172,18 @@ async function checkDatabase(mod, problems, h) {
       problems.push(`db_mode = "${mode}" must launch ${want[0]} RDS instance and ${want[1]} db host, launches ${rdsCount} and ${hostCount}`);
     }
   }
+  // The monitor runs mysqld_exporter against RDS; its DbInstance tag is how Prometheus finds that exporter and
+  // labels it as the database's, so it exists exactly with RDS.
+  const monitor = resources(mod, 'aws_instance').find((b) => b.name === 'monitor');
+  for (const mode of ['instance', 'rds']) {
+    const vars = h.variableValues(mod, { db_mode: mode });
+    const tags = monitor ? await tryValue(h, monitor.body, 'tags', { vars, module: mod }) : null;
+    const got = tags && typeof tags === 'object' ? tags.DbInstance : undefined;
+    const want = mode === 'rds' && db ? `aws_db_instance.${db.name}[0].identifier` : undefined;
+    if ((got === undefined ? undefined : String(got)) !== want) {
+      problems.push(`aws_instance.monitor: tag DbInstance must be ${want ?? 'absent'} with db_mode = "${mode}", got ${got}`);
+    }
+  }
   if (!db) return;
   const where = `aws_db_instance.${db.name}`;
   const vars = h.variableValues(mod, { db_mode: 'rds' });
@@ -213,4 +226,79 @@ async function checkDatabase(mod, problems, h) {
   }
 }
 
-module.exports = { checkLoadBalancer, checkDatabase };
+// api_autoscaling: either individual API hosts registered one by one, or an Auto Scaling group (and its launch
+// template) registered through target_group_arns, never both. The group keeps EC2 health checks (readiness
+// fails on every host during a database outage: ELB checks would replace them all), spans both zones, and its
+// hosts are what aws_instance.api is: IMDSv2, encrypted gp3, the api profile and group, tagged, same runtime.env.
+async function checkAutoscaling(mod, problems, h) {
+  const api = resources(mod, 'aws_instance').find((b) => b.name === 'api');
+  const asg = resources(mod, 'aws_autoscaling_group').find((b) => b.name === 'api');
+  const lt = resources(mod, 'aws_launch_template').find((b) => b.name === 'api');
+  const attachments = resources(mod, 'aws_lb_target_group_attachment');
+  for (const on of [false, true]) {
+    const vars = h.variableValues(mod, { api_autoscaling: on, api_instance_count: 3 });
+    const count = async (b) => (b ? instanceCount(mod, b, vars, h) : 0);
+    const attached = (await Promise.all(attachments.map(count))).reduce((a, b) => a + b, 0);
+    const got = [await count(api), attached, await count(asg), await count(lt)];
+    const want = on ? [0, 0, 1, 1] : [3, 3, 0, 0];
+    if (JSON.stringify(got) !== JSON.stringify(want)) {
+      problems.push(`api_autoscaling = ${on}: expected ${want[0]} API instances, ${want[1]} target group attachments, ${want[2]} aws_autoscaling_group.api, ${want[3]} aws_launch_template.api; got ${got.join(', ')}`);
+    }
+  }
+  if (!asg || !lt) {
+    problems.push('aws_autoscaling_group.api and aws_launch_template.api are needed for api_autoscaling');
+    return;
+  }
+  const vars = h.variableValues(mod, { api_autoscaling: true, api_instance_count: 3 });
+  const scope = { vars, module: mod, names: { count: { index: 0 } } };
+  const get = (body, key) => tryValue(h, body, key, scope);
+  const at = 'aws_autoscaling_group.api';
+  if ((await get(asg.body, 'health_check_type')) !== 'EC2') problems.push(`${at}: health_check_type must be "EC2": with "ELB", a database outage (readiness down everywhere) replaces every API host`);
+  const groups = [].concat((await get(asg.body, 'target_group_arns')) ?? []).map(String);
+  if (JSON.stringify(groups) !== JSON.stringify(['aws_lb_target_group.this.arn'])) problems.push(`${at}: target_group_arns must be [aws_lb_target_group.this.arn], got ${JSON.stringify(groups)}`);
+  for (const key of ['min_size', 'max_size', 'desired_capacity']) {
+    const v = await get(asg.body, key);
+    if (v !== 3) problems.push(`${at}: ${key} must be var.api_instance_count (3 here), got ${v}`);
+  }
+  await checkTwoZones(mod, at, asg.body, 'vpc_zone_identifier', h, problems);
+  const ltRef = [].concat(asg.body.launch_template ?? [])[0];
+  if (!ltRef || String(await get(ltRef, 'id')) !== 'aws_launch_template.api[0].id') problems.push(`${at}: launch_template must be aws_launch_template.api`);
+
+  const where = 'aws_launch_template.api';
+  const md = [].concat(lt.body.metadata_options ?? [])[0];
+  if (!md || md.http_tokens !== 'required') problems.push(`${where}: IMDSv2 not enforced: metadata_options { http_tokens = "required" } is missing`);
+  const ebs = [].concat(lt.body.block_device_mappings ?? []).flatMap((b) => [].concat(b.ebs ?? []));
+  if (ebs.length === 0 || ebs.some((e) => e.encrypted !== true)) problems.push(`${where}: root volume not encrypted: block_device_mappings { ebs { encrypted = true } }`);
+  if (ebs.some((e) => e.volume_type !== 'gp3')) problems.push(`${where}: root volume type must be gp3`);
+  const profile = [].concat(lt.body.iam_instance_profile ?? [])[0];
+  if (!profile || String(await get(profile, 'name')) !== 'aws_iam_instance_profile.this["api"].name') problems.push(`${where}: iam_instance_profile must be the api role's`);
+  const nics = [].concat(lt.body.network_interfaces ?? []);
+  const sgs = [...[].concat((await get(lt.body, 'vpc_security_group_ids')) ?? []), ...(await Promise.all(nics.map((n) => get(n, 'security_groups')))).flat()].map(String);
+  if (JSON.stringify(sgs) !== JSON.stringify(['aws_security_group.this["api"].id'])) problems.push(`${where}: security groups must be [aws_security_group.this["api"].id], got ${JSON.stringify(sgs)}`);
+  const instanceTags = [];
+  for (const spec of [].concat(lt.body.tag_specifications ?? [])) if ((await get(spec, 'resource_type')) === 'instance') instanceTags.push(await get(spec, 'tags'));
+  const tags = instanceTags[0] ?? {};
+  if (tags.Role !== 'api' || tags.Project !== vars.project || !tags.Name) problems.push(`${where}: tag_specifications for "instance" must set Project, Role = api and Name (default_tags do not reach a group's instances), got ${JSON.stringify(tags)}`);
+
+  // user_data: base64encode(templatefile(...)) rendering the api's runtime.env.
+  const m = /^\$\{base64encode\(([\s\S]*)\)\}$/.exec(String(lt.body.user_data ?? ''));
+  if (!m) {
+    problems.push(`${where}: user_data must be base64encode(templatefile(...)), as a launch template takes it`);
+    return;
+  }
+  let env;
+  try {
+    const text = String(await evaluate(`\${${m[1]}}`, scope));
+    const files = YAML.parse(text)?.write_files ?? [];
+    env = Object.fromEntries(String(files[0]?.content ?? '').split('\n').filter(Boolean).map((l) => l.split(/=(.*)/s).slice(0, 2)));
+  } catch (err) {
+    problems.push(`${where}: user_data cannot be rendered: ${err.message}`);
+    return;
+  }
+  const expected = h.expectedRuntimeEnv('api', vars);
+  if (JSON.stringify(env, Object.keys(env).sort()) !== JSON.stringify(expected, Object.keys(expected).sort())) {
+    problems.push(`${where}: user_data runtime.env ${JSON.stringify(env)}, expected ${JSON.stringify(expected)}`);
+  }
+}
+
+module.exports = { checkLoadBalancer, checkDatabase, checkAutoscaling };

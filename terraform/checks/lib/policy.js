@@ -276,7 +276,11 @@ async function checkSecrets(mod, problems) {
     } catch (err) {
       problems.push(`local.runtime_env cannot be evaluated: ${err.message}`);
     }
-    for (const ref of await secretReferences('locals.tf', env)) problems.push(`local.runtime_env: secret material: ${ref}`);
+  }
+  // Every local that builds a runtime.env (runtime_env, api_runtime_env, ...) ends up in user_data.
+  for (const [name, expr] of Object.entries(mod.locals)) {
+    if (!/runtime_env$/.test(name)) continue;
+    for (const ref of await secretReferences('locals.tf', expr)) problems.push(`local.${name}: secret material: ${ref}`);
   }
   const dir = path.join(mod.dir, 'templates');
   for (const file of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
@@ -488,9 +492,9 @@ function checkConventions(mod, problems) {
 async function checkPolicy(mod) {
   const problems = [];
   const steps = [checkSecurityGroups, checkOperatorCidr, checkInstances, checkAmiLookup, checkSecrets, checkUserData, checkIam, checkStressDocuments, checkConventions,
-    tiers.checkLoadBalancer, tiers.checkDatabase];
+    tiers.checkLoadBalancer, tiers.checkDatabase, tiers.checkAutoscaling];
   // The tiers' checks (lib/policy-tiers.js) evaluate the configuration with these.
-  const helpers = { variableValues, instancesOf, value };
+  const helpers = { variableValues, instancesOf, value, expectedRuntimeEnv };
   for (const step of steps) {
     try {
       await step(mod, problems, helpers);
