@@ -167,7 +167,7 @@ resource "aws_instance" "loadgen" {
   user_data_replace_on_change = true
 
   # The load balancer's name resolves to its private addresses in both zones. The db-stress Run Command needs a
-  # db host: with RDS there is none (the SQL stress runs from the load generator itself).
+  # db host: with RDS there is none, so no DB_INSTANCE_ID (db-stress on RDS is the load generator's SQL stress).
   user_data = templatefile(local.cloud_init_template, {
     env = merge(
       local.runtime_env["loadgen"],
