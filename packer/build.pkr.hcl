@@ -103,8 +103,9 @@ build {
     destination = "${local.stage}/observability/exporters/node-exporter.flags"
   }
 
+  # The db runs mysqld_exporter beside MySQL; the monitor runs it against RDS when the database is RDS.
   provisioner "file" {
-    only        = ["amazon-ebs.db"]
+    only        = ["amazon-ebs.db", "amazon-ebs.monitor"]
     source      = "../observability/exporters/mysqld-exporter.flags"
     destination = "${local.stage}/observability/exporters/mysqld-exporter.flags"
   }
@@ -160,7 +161,7 @@ build {
     only             = ["amazon-ebs.monitor"]
     execute_command  = local.sudo_bash
     environment_vars = ["GRAFANA_VERSION=${var.grafana_version}"]
-    scripts          = ["scripts/install-prometheus.sh", "scripts/install-grafana.sh"]
+    scripts          = ["scripts/install-prometheus.sh", "scripts/install-grafana.sh", "scripts/install-mysql-client.sh"]
   }
 
   provisioner "shell" {

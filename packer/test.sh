@@ -273,8 +273,8 @@ chroot_monitor() {
   new_role_root monitor || return 1
   run_scripts monitor -- configure-base.sh install-aws-cli.sh || return 1
   echo "  [monitor] SKIP: Grafana's package (apt.grafana.com is unreachable here); provisioning still installed"
-  run_scripts monitor GRAFANA_VERSION=0.0.0 GRAFANA_SKIP=1 -- install-prometheus.sh install-grafana.sh \
-    configure-exporters.sh install-rootfs.sh verify-monitor.sh || return 1
+  run_scripts monitor GRAFANA_VERSION=0.0.0 GRAFANA_SKIP=1 MYSQL_CLIENT_PACKAGE=mariadb-client -- install-prometheus.sh \
+    install-grafana.sh install-mysql-client.sh configure-exporters.sh install-rootfs.sh verify-monitor.sh || return 1
   # grafana-server.service comes with Grafana's package; a stand-in lets systemd-analyze check the demo's
   # drop-in and grafana-admin-config.service.
   printf '[Unit]\nDescription=stand-in\n[Service]\nExecStart=/bin/true\n' >"$r/etc/systemd/system/grafana-server.service"
@@ -345,6 +345,7 @@ check "boot: api /health/ready and an order against the booted db" booted boot_c
 check "boot: the db-stress Run Command documents on the db" booted boot_check_stress_documents
 check "boot: Prometheus discovers (fake EC2 API) and scrapes every role; loadtest runs" booted boot_check_monitor
 check "boot: a db reboot keeps its data and does not regenerate its secrets" booted boot_check_reboot
+check "boot: db_mode rds: the monitor creates the accounts as the master user and runs mysqld_exporter" booted boot_check_rds
 cleanup_chroots
 
 echo

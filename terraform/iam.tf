@@ -134,11 +134,11 @@ data "aws_iam_policy_document" "loadgen" {
   statement {
     sid     = "StressTheDatabaseHost"
     actions = ["ssm:SendCommand"]
-    resources = [
-      aws_instance.db.arn,
-      aws_ssm_document.db_stress.arn,
-      aws_ssm_document.db_stress_stop.arn,
-    ]
+    resources = concat(
+      # With RDS there is no db host: the documents alone allow nothing (SendCommand needs the instance too).
+      local.rds ? [] : [aws_instance.db[0].arn],
+      [aws_ssm_document.db_stress.arn, aws_ssm_document.db_stress_stop.arn],
+    )
   }
 
   # The result of a sent command (status, exit code, stderr). IAM defines no resource type and no condition

@@ -6,7 +6,7 @@
 # fail the plan loudly instead of silently replacing instances. A new version is launched only when
 # var.ami_version changes.
 data "aws_ami" "this" {
-  for_each = toset(local.roles)
+  for_each = toset(local.host_roles)
 
   owners      = ["self"]
   most_recent = false
@@ -37,10 +37,12 @@ locals {
 }
 
 ################################################################################
-# db and monitor: one each
+# db and monitor: one each (no db host when db_mode is "rds": database.tf)
 ################################################################################
 
 resource "aws_instance" "db" {
+  count = local.rds ? 0 : 1
+
   ami                         = data.aws_ami.this["db"].id
   instance_type               = var.instance_types.db
   subnet_id                   = local.subnet_id
@@ -72,6 +74,12 @@ resource "aws_instance" "db" {
   depends_on = [aws_iam_role_policy.db, aws_iam_role_policy.session_manager]
 }
 
+# The db host was a single resource before db_mode existed: keep it instead of replacing it.
+moved {
+  from = aws_instance.db
+  to   = aws_instance.db[0]
+}
+
 resource "aws_instance" "monitor" {
   ami                         = data.aws_ami.this["monitor"].id
   instance_type               = var.instance_types.monitor
@@ -98,21 +106,27 @@ resource "aws_instance" "monitor" {
     encrypted   = true
   }
 
-  tags = { Role = "monitor", Name = "${var.project}-monitor-1" }
+  # With RDS, DbInstance names the database whose mysqld_exporter runs here: Prometheus's mysqld job finds the
+  # monitor by it and labels those series as the database's (role db).
+  tags = merge(
+    { Role = "monitor", Name = "${var.project}-monitor-1" },
+    local.rds ? { DbInstance = aws_db_instance.this[0].identifier } : {},
+  )
 
-  depends_on = [aws_iam_role_policy.monitor, aws_iam_role_policy.session_manager]
+  depends_on = [aws_iam_role_policy.monitor, aws_iam_role_policy.monitor_rds, aws_iam_role_policy.session_manager]
 }
 
 ################################################################################
 # api and loadgen: N each (var.api_instance_count, var.loadgen_instance_count)
 ################################################################################
 
+# The API hosts alternate between the two zones' subnets, behind the load balancer (load-balancer.tf).
 resource "aws_instance" "api" {
   for_each = local.api_instances
 
   ami                         = data.aws_ami.this["api"].id
   instance_type               = var.instance_types.api
-  subnet_id                   = local.subnet_id
+  subnet_id                   = local.subnet_ids[(each.value - 1) % length(local.subnet_ids)]
   vpc_security_group_ids      = [aws_security_group.this["api"].id]
   iam_instance_profile        = aws_iam_instance_profile.this["api"].name
   associate_public_ip_address = true
@@ -120,9 +134,7 @@ resource "aws_instance" "api" {
   user_data_replace_on_change = true
 
   user_data = templatefile(local.cloud_init_template, {
-    env = merge(local.runtime_env["api"], {
-      DB_HOST = aws_instance.db.private_ip
-    })
+    env = local.api_runtime_env
   })
 
   metadata_options {
@@ -154,11 +166,14 @@ resource "aws_instance" "loadgen" {
   key_name                    = var.key_name
   user_data_replace_on_change = true
 
+  # The load balancer's name resolves to its private addresses in both zones. The db-stress Run Command needs a
+  # db host: with RDS there is none, so no DB_INSTANCE_ID (db-stress on RDS is the load generator's SQL stress).
   user_data = templatefile(local.cloud_init_template, {
-    env = merge(local.runtime_env["loadgen"], {
-      API_URL        = "http://${local.first_api.private_ip}:5000"
-      DB_INSTANCE_ID = aws_instance.db.id
-    })
+    env = merge(
+      local.runtime_env["loadgen"],
+      { API_URL = "http://${aws_lb.this.dns_name}:${local.api_port}" },
+      local.rds ? {} : { DB_INSTANCE_ID = aws_instance.db[0].id },
+    )
   })
 
   metadata_options {

@@ -1,5 +1,5 @@
 ################################################################################
-# Default VPC and its first default subnet (the original spec's choice)
+# Default VPC and its default subnets (one per availability zone)
 ################################################################################
 
 data "aws_vpc" "default" {
@@ -23,7 +23,7 @@ data "aws_subnets" "default" {
 }
 
 ################################################################################
-# Optional dedicated VPC: one public subnet, an internet gateway, no NAT
+# Optional dedicated VPC: two public subnets in two zones, an internet gateway, no NAT
 ################################################################################
 
 data "aws_availability_zones" "available" {
@@ -59,14 +59,15 @@ resource "aws_internet_gateway" "this" {
   tags = { Name = var.project }
 }
 
+# Two zones: the load balancer needs subnets in at least two, and RDS Multi-AZ a subnet group spanning two.
 resource "aws_subnet" "this" {
-  count = var.create_vpc ? 1 : 0
+  count = var.create_vpc ? 2 : 0
 
   vpc_id            = aws_vpc.this[0].id
-  cidr_block        = cidrsubnet(var.vpc_cidr, 8, 0)
-  availability_zone = data.aws_availability_zones.available[0].names[0]
+  cidr_block        = cidrsubnet(var.vpc_cidr, 8, count.index)
+  availability_zone = data.aws_availability_zones.available[0].names[count.index]
 
-  tags = { Name = "${var.project}-public" }
+  tags = { Name = "${var.project}-public-${count.index + 1}" }
 }
 
 resource "aws_route_table" "this" {
@@ -83,15 +84,19 @@ resource "aws_route_table" "this" {
 }
 
 resource "aws_route_table_association" "this" {
-  count = var.create_vpc ? 1 : 0
+  count = var.create_vpc ? 2 : 0
 
-  subnet_id      = aws_subnet.this[0].id
+  subnet_id      = aws_subnet.this[count.index].id
   route_table_id = aws_route_table.this[0].id
 }
 
 locals {
   vpc_id = var.create_vpc ? aws_vpc.this[0].id : data.aws_vpc.default[0].id
 
-  # The "first" default subnet: the lowest subnet ID, so repeated plans pick the same one.
-  subnet_id = var.create_vpc ? aws_subnet.this[0].id : sort(data.aws_subnets.default[0].ids)[0]
+  # Two subnets in two zones: the two lowest default subnet IDs (a default subnet is one per zone, so they are
+  # in different zones, and repeated plans pick the same two), or the dedicated VPC's two.
+  subnet_ids = var.create_vpc ? [aws_subnet.this[0].id, aws_subnet.this[1].id] : slice(sort(data.aws_subnets.default[0].ids), 0, 2)
+
+  # The first of them: the db, monitor and load hosts live there; the API hosts alternate between the two.
+  subnet_id = local.subnet_ids[0]
 }

@@ -49,6 +49,21 @@ output "load_stage_command" {
 # Inventory
 ################################################################################
 
+output "api_url" {
+  description = "The order API through the internal load balancer (reachable inside the VPC only, as the load hosts use it)"
+  value       = "http://${aws_lb.this.dns_name}:${local.api_port}"
+}
+
+output "api_autoscaling_group" {
+  description = "Name of the API hosts' Auto Scaling group (null unless api_autoscaling); its hosts are not in the per-host outputs"
+  value       = var.api_autoscaling ? aws_autoscaling_group.api[0].name : null
+}
+
+output "db_endpoint" {
+  description = "Where MySQL listens: the db host's private address, or the RDS endpoint when db_mode is \"rds\""
+  value       = "${local.db_host}:3306"
+}
+
 output "instance_ids" {
   description = "Instance ID by instance Name"
   value       = { for name, instance in local.all_instances : name => instance.id }
@@ -81,7 +96,8 @@ output "security_group_ids" {
 
 locals {
   all_instances = merge(
-    { "${var.project}-db-1" = aws_instance.db, "${var.project}-monitor-1" = aws_instance.monitor },
+    { "${var.project}-monitor-1" = aws_instance.monitor },
+    local.rds ? {} : { "${var.project}-db-1" = aws_instance.db[0] },
     aws_instance.api,
     aws_instance.loadgen,
   )

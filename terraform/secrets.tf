@@ -29,9 +29,13 @@ resource "aws_ssm_parameter" "this" {
 
 locals {
   # Parameter name below the prefix => description. Names are fixed by docs/architecture.md.
-  secrets = {
-    "db/app-password"                = "MySQL password of the order API's database user"
-    "db/exporter-password"           = "MySQL password of the mysqld_exporter user"
-    "monitor/grafana-admin-password" = "Grafana admin password"
-  }
+  secrets = merge(
+    {
+      "db/app-password"                = "MySQL password of the order API's database user"
+      "db/exporter-password"           = "MySQL password of the mysqld_exporter user"
+      "monitor/grafana-admin-password" = "Grafana admin password"
+    },
+    # RDS: the master user's password, which the monitor uses to create the two accounts (database.tf).
+    local.rds ? { "db/master-password" = "RDS master password (the monitor creates the accounts with it)" } : {},
+  )
 }

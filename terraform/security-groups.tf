@@ -1,9 +1,9 @@
 ################################################################################
-# One security group per role; the matrix itself is in locals.tf
+# One security group per role and one for the load balancer; the matrix itself is in locals.tf
 ################################################################################
 
 resource "aws_security_group" "this" {
-  for_each = toset(local.roles)
+  for_each = toset(local.security_group_roles)
 
   name_prefix = "${var.project}-${each.key}-"
   description = "${var.project} ${each.key} role"
@@ -65,7 +65,7 @@ resource "aws_vpc_security_group_ingress_rule" "operator" {
 
 # SSH exists only when a key pair is given; Session Manager needs no inbound port at all.
 resource "aws_vpc_security_group_ingress_rule" "ssh" {
-  for_each = var.key_name == null ? toset([]) : toset(local.roles)
+  for_each = var.key_name == null ? toset([]) : toset(local.host_roles)
 
   security_group_id = aws_security_group.this[each.key].id
   cidr_ipv4         = var.operator_cidr
@@ -85,9 +85,10 @@ resource "aws_vpc_security_group_ingress_rule" "ssh" {
 # (ssm, ssmmessages, ec2messages), Parameter Store, and EC2 DescribeInstances for the monitor. Their
 # addresses are not a fixed, published range, so the destination is 0.0.0.0/0, on port 443 only. Interface
 # VPC endpoints would narrow it to the VPC, at about 0.01 USD an hour each per AZ (more than this rule is
-# worth in a demo). The snaps (SSM agent) also refresh over HTTPS.
+# worth in a demo). The snaps (SSM agent) also refresh over HTTPS. Hosts only: neither the load balancer nor RDS
+# needs to reach anything but the API hosts.
 resource "aws_vpc_security_group_egress_rule" "https" {
-  for_each = toset(local.roles)
+  for_each = toset(local.host_roles)
 
   security_group_id = aws_security_group.this[each.key].id
   cidr_ipv4         = "0.0.0.0/0"
@@ -105,7 +106,7 @@ resource "aws_vpc_security_group_egress_rule" "https" {
 # no fixed address range and AWS has no prefix list for them, hence 0.0.0.0/0; nothing on the hosts serves
 # or fetches anything else over HTTP.
 resource "aws_vpc_security_group_egress_rule" "http_apt" {
-  for_each = toset(local.roles)
+  for_each = toset(local.host_roles)
 
   security_group_id = aws_security_group.this[each.key].id
   cidr_ipv4         = "0.0.0.0/0"

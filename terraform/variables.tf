@@ -67,7 +67,7 @@ variable "root_volume_sizes" {
 }
 
 variable "api_instance_count" {
-  description = "Number of order API instances; the load generator targets the first one"
+  description = "Number of order API instances (or the Auto Scaling group's size, with api_autoscaling), all behind the internal load balancer the load generator targets, spread over the two subnets"
   type        = number
   default     = 1
 
@@ -75,6 +75,12 @@ variable "api_instance_count" {
     condition     = var.api_instance_count >= 1 && var.api_instance_count <= 10 && floor(var.api_instance_count) == var.api_instance_count
     error_message = "The api_instance_count must be a whole number from 1 to 10."
   }
+}
+
+variable "api_autoscaling" {
+  description = "Whether the API hosts are an Auto Scaling group of api_instance_count instances from a launch template (replaced when they fail EC2 status checks) instead of api_instance_count individual instances"
+  type        = bool
+  default     = false
 }
 
 variable "loadgen_instance_count" {
@@ -86,6 +92,49 @@ variable "loadgen_instance_count" {
     condition     = var.loadgen_instance_count >= 1 && var.loadgen_instance_count <= 10 && floor(var.loadgen_instance_count) == var.loadgen_instance_count
     error_message = "The loadgen_instance_count must be a whole number from 1 to 10."
   }
+}
+
+################################################################################
+# Database
+################################################################################
+
+variable "db_mode" {
+  description = "Where MySQL runs: \"instance\" (the Packer-baked db host, with node_exporter and the stress-ng db-stress) or \"rds\" (RDS for MySQL 8.0; the monitor host creates the accounts and runs mysqld_exporter against it)"
+  type        = string
+  default     = "instance"
+
+  validation {
+    condition     = contains(["instance", "rds"], var.db_mode)
+    error_message = "The db_mode must be \"instance\" or \"rds\"."
+  }
+}
+
+variable "rds_instance_class" {
+  description = "RDS instance class when db_mode is \"rds\""
+  type        = string
+  default     = "db.t4g.medium"
+
+  validation {
+    condition     = can(regex("^db\\.[a-z0-9]+\\.[a-z0-9]+$", var.rds_instance_class))
+    error_message = "The rds_instance_class must look like an RDS instance class, for example db.t4g.medium."
+  }
+}
+
+variable "rds_allocated_storage" {
+  description = "RDS storage in GiB (gp3) when db_mode is \"rds\""
+  type        = number
+  default     = 20
+
+  validation {
+    condition     = var.rds_allocated_storage >= 20 && var.rds_allocated_storage <= 1024 && floor(var.rds_allocated_storage) == var.rds_allocated_storage
+    error_message = "The rds_allocated_storage must be a whole number of GiB from 20 to 1024."
+  }
+}
+
+variable "rds_multi_az" {
+  description = "Whether the RDS instance has a standby in the second availability zone (about twice the cost; a failover takes one to two minutes)"
+  type        = bool
+  default     = false
 }
 
 ################################################################################
@@ -103,19 +152,19 @@ variable "operator_cidr" {
 }
 
 variable "create_vpc" {
-  description = "Whether to create a dedicated VPC with one public subnet instead of using the account's default VPC"
+  description = "Whether to create a dedicated VPC with two public subnets in two availability zones instead of using the account's default VPC"
   type        = bool
   default     = false
 }
 
 variable "vpc_cidr" {
-  description = "IPv4 CIDR of the dedicated VPC (used only when create_vpc is true); its first /24 becomes the subnet"
+  description = "IPv4 CIDR of the dedicated VPC (used only when create_vpc is true); its first two subnets with 8 more prefix bits (two /24s of a /16) become the subnets"
   type        = string
   default     = "10.42.0.0/16"
 
   validation {
-    condition     = can(cidrsubnet(var.vpc_cidr, 8, 0)) && try(tonumber(split("/", var.vpc_cidr)[1]) >= 16 && tonumber(split("/", var.vpc_cidr)[1]) <= 24, false)
-    error_message = "The vpc_cidr must be an IPv4 CIDR from /16 to /24, for example 10.42.0.0/16."
+    condition     = can(cidrsubnet(var.vpc_cidr, 8, 0)) && try(tonumber(split("/", var.vpc_cidr)[1]) >= 16 && tonumber(split("/", var.vpc_cidr)[1]) <= 20, false)
+    error_message = "The vpc_cidr must be an IPv4 CIDR from /16 to /20 (each subnet is 8 bits longer, and AWS allows subnets up to /28), for example 10.42.0.0/16."
   }
 }
 

@@ -24,7 +24,7 @@ case "$ROLE" in
     rm -f /var/lib/mysql/auto.cnf "${MYSQL_INSTANCE_FILES[@]}"
     ;;
   monitor)
-    stop_service grafana-server.service prometheus.service
+    stop_service grafana-server.service prometheus.service prometheus-mysqld-exporter.service
     # Samples the bake's Prometheus scraped, and any Grafana database (it would carry the default admin).
     rm -rf /var/lib/prometheus/metrics2/* /var/lib/grafana/grafana.db
     ;;

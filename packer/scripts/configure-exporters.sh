@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# scripts/configure-exporters.sh: node_exporter on every role and mysqld_exporter on db, from the distribution's
-# packages, with the repository's flags files (observability/exporters, uploaded unchanged). Parameters (env):
-# ROLE, NODE_EXPORTER_PACKAGE, MYSQLD_EXPORTER_PACKAGE.
+# scripts/configure-exporters.sh: node_exporter on every role, mysqld_exporter on db and on monitor (which runs it
+# against RDS when the database is RDS), from the distribution's packages, with the repository's flags files
+# (observability/exporters, uploaded unchanged). Parameters (env): ROLE, NODE_EXPORTER_PACKAGE, MYSQLD_EXPORTER_PACKAGE.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -13,7 +13,7 @@ SOURCE=$STAGE/observability/exporters
 FLAGS_DIR=/etc/prometheus-demo/exporters
 
 exporters=(node)
-[ "$ROLE" = db ] && exporters+=(mysqld)
+case "$ROLE" in db | monitor) exporters+=(mysqld) ;; esac
 
 for exporter in "${exporters[@]}"; do
   case "$exporter" in

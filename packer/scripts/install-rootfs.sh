@@ -35,7 +35,8 @@ case "$ROLE" in
       prometheus-mysqld-exporter.service)
     ;;
   monitor)
-    units+=(prometheus-config.service prometheus.service)
+    # The RDS units run only when runtime.env names an RDS endpoint (their ExecCondition); skipped otherwise.
+    units+=(prometheus-config.service prometheus.service rds-accounts.service prometheus-mysqld-exporter.service)
     # Not there when install-grafana.sh skipped the package (the test chroot).
     if [ -e /lib/systemd/system/grafana-server.service ] || [ -e /usr/lib/systemd/system/grafana-server.service ]; then
       units+=(grafana-admin-config.service grafana-server.service)

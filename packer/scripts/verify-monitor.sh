@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # scripts/verify-monitor.sh: the monitor image before it is sealed: Prometheus's configuration and rules (also as
-# rendered at boot for another region), Grafana's provisioning and dashboards, no Grafana database, the units.
+# rendered at boot for another region), Grafana's provisioning and dashboards, no Grafana database, the RDS
+# units' condition and tools, the units.
 # Parameters (env): GRAFANA_SKIP (1: Grafana's package was not installed).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -31,7 +32,16 @@ done
 # Grafana creates its database, and the admin account with the SSM password, at the first start on an instance.
 [ ! -e /var/lib/grafana/grafana.db ] || die "/var/lib/grafana/grafana.db must not be baked"
 
-units=(prometheus-node-exporter.service prometheus-config.service prometheus.service)
+# With RDS the monitor makes the accounts and runs mysqld_exporter; the units run only when runtime.env says so.
+command -v mysql >/dev/null || die "no mysql client (create-rds-accounts)"
+require_file /usr/bin/prometheus-mysqld-exporter /etc/prometheus-demo/exporters/mysqld-exporter.flags
+printf 'PROJECT=shop-demo\nROLE=monitor\n' >"$scratch/instance.env"
+printf 'PROJECT=shop-demo\nROLE=monitor\nDB_HOST=shop-demo-db.abc.us-east-2.rds.amazonaws.com\n' >"$scratch/rds.env"
+! RUNTIME_ENV=$scratch/instance.env /usr/local/lib/prometheus-demo/uses-rds || die "uses-rds says RDS without DB_HOST"
+RUNTIME_ENV=$scratch/rds.env /usr/local/lib/prometheus-demo/uses-rds || die "uses-rds does not see DB_HOST"
+
+units=(prometheus-node-exporter.service prometheus-config.service prometheus.service rds-accounts.service
+  prometheus-mysqld-exporter.service)
 if [ "$GRAFANA_SKIP" = 1 ]; then
   log "SKIP: Grafana not installed (GRAFANA_SKIP=1): grafana-server units not verified"
 else

@@ -33,9 +33,13 @@ declare -A START_ORDER=(
   [db]="mysql-runtime-config.service<mysql.service mysql-instance-secrets.service<mysql.service
         mysql.service<db-bootstrap.service db-bootstrap.service<prometheus-mysqld-exporter.service"
   [api]="order-api-config.service<order-api-migrate.service order-api-migrate.service<order-api.service"
-  [monitor]="prometheus-config.service<prometheus.service"
+  [monitor]="prometheus-config.service<prometheus.service rds-accounts.service<prometheus-mysqld-exporter.service"
   [loadgen]=""
 )
+
+# Units whose ExecCondition skips them in this boot: the monitor's RDS units, while the database is the db host
+# (no DB_HOST in the monitor's runtime.env). boot_check_rds boots the monitor again with RDS and empties this.
+declare -A SKIPPED_UNITS=([monitor]="rds-accounts.service prometheus-mysqld-exporter.service")
 
 in_role() {
   local role=$1
@@ -102,14 +106,14 @@ boot_certificates() {
 
 boot_fakes() {
   local role
-  # The three SecureStrings Terraform creates, with values of the alphabet terraform/secrets.tf uses.
+  # The SecureStrings Terraform creates (the master password with db_mode = "rds"), with values of the alphabet terraform/secrets.tf uses.
   python3 - "$PROJECT" >"$WORK/parameters.json" <<'PY'
 import json, secrets, string, sys
 p = sys.argv[1]
 alphabet = string.ascii_letters + string.digits
 pw = lambda: "".join(secrets.choice(alphabet) for _ in range(32))
 print(json.dumps({f"/{p}/db/app-password": pw(), f"/{p}/db/exporter-password": pw(),
-                  f"/{p}/monitor/grafana-admin-password": pw()}))
+                  f"/{p}/monitor/grafana-admin-password": pw(), f"/{p}/db/master-password": pw()}))
 PY
   # This deployment's four instances, a stopped one, and one of the default project that must not be scraped.
   {
@@ -278,6 +282,14 @@ units_healthy() {
     state=$(for property in ActiveState SubState Result; do
       in_role "$role" systemctl show -p "$property" --value "$unit"
     done | paste -sd/ -)
+    if [[ " ${SKIPPED_UNITS[$role]:-} " == *" $unit "* ]]; then
+      # Must be skipped by its condition, not run, not failed.
+      case "$state" in
+        inactive/dead/exec-condition) echo "  [$role] $unit: $state (skipped by its ExecCondition, as intended)" ;;
+        *) echo "  [$role] FAIL $unit: $state, expected skipped by its ExecCondition"; bad=1 ;;
+      esac
+      continue
+    fi
     case "$state" in
       active/running/success | active/exited/success) echo "  [$role] $unit: $state" ;;
       *) echo "  [$role] FAIL $unit: $state"; bad=1 ;;
@@ -292,6 +304,7 @@ units_healthy() {
   for pair in ${START_ORDER[$role]}; do
     before=${pair%<*}
     after=${pair#*<}
+    [[ " ${SKIPPED_UNITS[$role]:-} " == *" $before "* || " ${SKIPPED_UNITS[$role]:-} " == *" $after "* ]] && continue
     t_done=$(in_role "$role" systemctl show -p ActiveEnterTimestampMonotonic --value "$before")
     t_start=$(in_role "$role" systemctl show -p InactiveExitTimestampMonotonic --value "$after")
     if [ "${t_done:-0}" -gt 0 ] && [ "${t_start:-0}" -gt 0 ] && [ "$t_done" -le "$t_start" ]; then
@@ -485,6 +498,50 @@ boot_check_reboot() {
     sleep 1
   done
   echo "  [db] after the reboot: every unit active, none failed; orders $after_rows; TLS keys and debian.cnf unchanged; GET /api/order/$id: $code"
+  [ "$code" = 200 ]
+}
+
+# db_mode = "rds": the monitor, booted again with the endpoint in runtime.env as Terraform writes it then, makes the
+# database's accounts as the master user and runs mysqld_exporter against it. The db's MariaDB stands in for RDS: it
+# gets a master user reachable from the VPC, as RDS has, and loses the application account its own boot made, so
+# only the monitor can bring it back.
+boot_check_rds() {
+  local master vpc_host users mode code
+  master=$(jq -r --arg n "/$PROJECT/db/master-password" '.[$n]' "$WORK/parameters.json")
+  vpc_host="$NET.0/255.255.255.0"
+  in_role db mysql -e "CREATE USER 'admin'@'%' IDENTIFIED BY '$master';
+    GRANT ALL PRIVILEGES ON *.* TO 'admin'@'%' WITH GRANT OPTION; DROP USER 'orders'@'$vpc_host';" ||
+    { echo "  [db] FAIL cannot make the stand-in master user"; return 1; }
+  shut_down monitor || return 1
+  write_user_data "$WORK/monitor/root" "PROJECT=$PROJECT" ROLE=monitor "AWS_REGION=$REGION" "SSM_PREFIX=/$PROJECT" \
+    "DB_HOST=${ROLE_IP[db]}" || return 1
+  SKIPPED_UNITS[monitor]=""
+  boot monitor || return 1
+  wait_booted monitor 120 || { units_healthy monitor; return 1; }
+  # As in boot_units: Grafana's admin step is enabled only with Grafana's package.
+  in_role monitor systemctl start grafana-admin-config.service || return 1
+  units_healthy monitor || return 1
+  users=$(in_role db mysql -N -e "SELECT CONCAT(user, '@', host) FROM mysql.user
+    WHERE user IN ('orders', 'exporter') ORDER BY 1" | paste -sd' ' -)
+  echo "  [db] accounts after the monitor's RDS boot: $users"
+  [ "$users" = "exporter@$vpc_host exporter@localhost orders@$vpc_host" ] ||
+    { echo "  [monitor] FAIL the monitor did not create orders and exporter from the VPC"; return 1; }
+  mode=$(in_role monitor stat -c '%a %U' /etc/prometheus-demo/mysqld-exporter.my.cnf)
+  [ "$mode" = "600 prometheus" ] || { echo "  [monitor] FAIL the exporter's my.cnf is $mode"; return 1; }
+  in_net curl -fsS "http://${ROLE_IP[monitor]}:9104/metrics" | grep -q '^mysql_up 1' ||
+    { echo "  [monitor] FAIL mysqld_exporter on the monitor: mysql_up is not 1"; return 1; }
+  jq -e -s --arg n "/$PROJECT/db/master-password" \
+    'any(.[]; .action == "GetParameter" and .name == $n and .decrypt and .access_key == "AKIABOOTTESTmonitor")' \
+    "$WORK/ssm-requests.log" >/dev/null || { echo "  [monitor] FAIL no GetParameter of the master password"; return 1; }
+  # New connections with the re-created application account: the API restarted, ready, serving.
+  in_role api systemctl restart order-api.service || return 1
+  for _ in $(seq 60); do
+    code=$(in_net curl -s -o /dev/null -w '%{http_code}' "http://${ROLE_IP[api]}:5000/api/order/1")
+    [ "$code" = 200 ] && break
+    sleep 1
+  done
+  echo "  [monitor] with DB_HOST: rds-accounts made the accounts as the master user; mysqld_exporter on" \
+    "${ROLE_IP[monitor]}:9104 mysql_up 1; the restarted api: GET /api/order/1 $code"
   [ "$code" = 200 ]
 }
 

@@ -9,26 +9,35 @@ const fs = require('node:fs');
 const path = require('node:path');
 const YAML = require('yaml');
 const { Sym, Unknown, expressions, evaluate, evaluateValue, references } = require('./expr');
+const tiers = require('./policy-tiers');
 
 const ROLES = ['api', 'db', 'monitor', 'loadgen'];
 const OPERATOR = '198.51.100.0/24'; // a documentation range standing in for var.operator_cidr
 const WORLD = ['0.0.0.0/0', '::/0'];
 
-// docs/architecture.md: target role, port, source (a role or "operator").
-const INGRESS = [
-  ['api', 5000, 'loadgen'], ['api', 8000, 'monitor'], ['api', 9100, 'monitor'],
-  ['db', 3306, 'api'], ['db', 9104, 'monitor'], ['db', 9100, 'monitor'],
+// docs/architecture.md: target role (or "alb", the API's load balancer), port, source (a role or "operator").
+// The load generator reaches the API only through the load balancer. With db_mode = "rds" there is no db host:
+// the "db" group is the RDS instance's, and the monitor runs mysqld_exporter against it.
+const INGRESS_COMMON = [
+  ['alb', 5000, 'loadgen'], ['api', 5000, 'alb'], ['api', 8000, 'alb'],
+  ['api', 8000, 'monitor'], ['api', 9100, 'monitor'], ['db', 3306, 'api'],
   ['loadgen', 9464, 'monitor'], ['loadgen', 9100, 'monitor'],
   ['monitor', 9100, 'monitor'], ['monitor', 9090, 'operator'], ['monitor', 3000, 'operator'],
 ];
-const SSH = ROLES.map((r) => [r, 22, 'operator']);
+const INGRESS = {
+  instance: [...INGRESS_COMMON, ['db', 9104, 'monitor'], ['db', 9100, 'monitor']],
+  rds: [...INGRESS_COMMON, ['db', 3306, 'monitor'], ['monitor', 9104, 'monitor']],
+};
+// The roles that are EC2 hosts in each db_mode.
+const HOSTS = { instance: ROLES, rds: ROLES.filter((r) => r !== 'db') };
+const SSH = (mode) => HOSTS[mode].map((r) => [r, 22, 'operator']);
 // Egress: the mirror of every internal ingress rule, HTTPS to AWS's public endpoints (documented in
 // security-groups.tf: SSM, ssmmessages, ec2messages and EC2 have no fixed address range), and HTTP to Ubuntu's
-// archive and security mirrors, which apt uses over plain HTTP (unattended security updates).
-const EGRESS = [
-  ...INGRESS.filter(([, , from]) => from !== 'operator').map(([to, port, from]) => [from, port, to]),
-  ...ROLES.map((r) => [r, 443, 'world']),
-  ...ROLES.map((r) => [r, 80, 'world']),
+// archive and security mirrors, which apt uses over plain HTTP (unattended security updates). Hosts only.
+const EGRESS = (mode) => [
+  ...INGRESS[mode].filter(([, , from]) => from !== 'operator').map(([to, port, from]) => [from, port, to]),
+  ...HOSTS[mode].map((r) => [r, 443, 'world']),
+  ...HOSTS[mode].map((r) => [r, 80, 'world']),
 ];
 
 // Actions that have no resource-level permissions, so "Resource": "*" is the only form AWS accepts.
@@ -40,13 +49,18 @@ const RESOURCE_STAR_OK = new Set([
   'ssm:GetCommandInvocation', 'ssm:ListCommandInvocations',
 ]);
 const SESSION_MANAGER = ['ssm:UpdateInstanceInformation', 'ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'];
-// Parameters each role may read (below /<project>/), from docs/architecture.md.
-const PARAMETERS = { api: ['db/app-password'], db: ['db/app-password', 'db/exporter-password'], monitor: ['monitor/*'], loadgen: [] };
+// Parameters each role may read (below /<project>/), from docs/architecture.md. With RDS the monitor creates
+// the accounts, so it reads the master password and the two it sets.
+const PARAMETERS = {
+  instance: { api: ['db/app-password'], db: ['db/app-password', 'db/exporter-password'], monitor: ['monitor/*'], loadgen: [] },
+  rds: { api: ['db/app-password'], db: ['db/app-password', 'db/exporter-password'], monitor: ['monitor/*', 'db/master-password', 'db/app-password', 'db/exporter-password'], loadgen: [] },
+};
 const RUNTIME_ENV_KEYS = new Set(['PROJECT', 'ROLE', 'AWS_REGION', 'SSM_PREFIX', 'DB_HOST', 'API_URL', 'DB_INSTANCE_ID',
   'DB_STRESS_DOCUMENT', 'DB_STRESS_STOP_DOCUMENT']);
 // The db-stress Run Command documents (the loadgen's contract): name suffix => the parameters they take.
 const STRESS_DOCUMENTS = { db_stress: { suffix: 'db-stress', parameters: { durationSeconds: 'Integer' } }, db_stress_stop: { suffix: 'db-stress-stop', parameters: {} } };
 const SECRET_WORD = /pass(word|wd)?|secret|token|private[_-]?key|credential/i;
+const DB_MODES = ['instance', 'rds'];
 
 function variableValues(mod, overrides = {}) {
   const vars = {};
@@ -139,11 +153,14 @@ function compare(kind, actual, expected, problems, context) {
 }
 
 async function checkSecurityGroups(mod, problems) {
-  for (const [keyName, ssh] of [[null, []], ['demo-key', SSH]]) {
-    const context = ` (key_name = ${keyName === null ? 'null' : `"${keyName}"`})`;
-    const rules = await securityRules(mod, variableValues(mod, { key_name: keyName }), problems);
-    compare('ingress', rules.ingress, [...INGRESS, ...ssh].map(([r, p, s]) => `${r}:${p}<-${s}`), problems, context);
-    compare('egress', rules.egress, EGRESS.map(([r, p, d]) => `${r}:${p}->${d}`), problems, context);
+  for (const mode of DB_MODES) {
+    for (const keyName of [null, 'demo-key']) {
+      const context = ` (key_name = ${keyName === null ? 'null' : `"${keyName}"`}${mode === 'instance' ? '' : `, db_mode = "${mode}"`})`;
+      const rules = await securityRules(mod, variableValues(mod, { key_name: keyName, db_mode: mode }), problems);
+      const ssh = keyName === null ? [] : SSH(mode);
+      compare('ingress', rules.ingress, [...INGRESS[mode], ...ssh].map(([r, p, s]) => `${r}:${p}<-${s}`), problems, context);
+      compare('egress', rules.egress, EGRESS(mode).map(([r, p, d]) => `${r}:${p}->${d}`), problems, context);
+    }
   }
   // Literal open CIDRs anywhere near an ingress are wrong even if the matrix above did not evaluate them.
   for (const block of mod.blocks) {
@@ -259,7 +276,11 @@ async function checkSecrets(mod, problems) {
     } catch (err) {
       problems.push(`local.runtime_env cannot be evaluated: ${err.message}`);
     }
-    for (const ref of await secretReferences('locals.tf', env)) problems.push(`local.runtime_env: secret material: ${ref}`);
+  }
+  // Every local that builds a runtime.env (runtime_env, api_runtime_env, ...) ends up in user_data.
+  for (const [name, expr] of Object.entries(mod.locals)) {
+    if (!/runtime_env$/.test(name)) continue;
+    for (const ref of await secretReferences('locals.tf', expr)) problems.push(`local.${name}: secret material: ${ref}`);
   }
   const dir = path.join(mod.dir, 'templates');
   for (const file of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
@@ -274,12 +295,17 @@ async function checkSecrets(mod, problems) {
 
 // runtime.env per role, as docs/architecture.md defines it. Addresses and IDs are only known after apply, so
 // they appear as the expressions that produce them.
+// The load generator targets the load balancer; DB_HOST is the db host's address or the RDS endpoint, which the
+// monitor also gets with RDS (it creates the accounts and runs mysqld_exporter); with RDS there is no db host for
+// the stress-ng Run Command.
 function expectedRuntimeEnv(role, vars) {
+  const rds = vars.db_mode === 'rds';
+  const dbHost = rds ? 'aws_db_instance.this[0].address' : 'aws_instance.db[0].private_ip';
   const env = { PROJECT: vars.project, ROLE: role, AWS_REGION: vars.region, SSM_PREFIX: `/${vars.project}` };
-  if (role === 'api') env.DB_HOST = 'aws_instance.db.private_ip';
+  if (role === 'api' || (role === 'monitor' && rds)) env.DB_HOST = dbHost;
   if (role === 'loadgen') {
-    env.API_URL = `http://aws_instance.api["${vars.project}-api-1"].private_ip:5000`;
-    env.DB_INSTANCE_ID = 'aws_instance.db.id';
+    env.API_URL = 'http://aws_lb.this.dns_name:5000';
+    if (!rds) env.DB_INSTANCE_ID = 'aws_instance.db[0].id';
     env.DB_STRESS_DOCUMENT = 'aws_ssm_document.db_stress.name';
     env.DB_STRESS_STOP_DOCUMENT = 'aws_ssm_document.db_stress_stop.name';
   }
@@ -289,10 +315,16 @@ function expectedRuntimeEnv(role, vars) {
 // Renders every instance's user_data (templatefile() and all) and checks it is cloud-config that writes
 // /etc/prometheus-demo/runtime.env, mode 0644, with exactly the contract's settings for the role, and nothing else.
 async function checkUserData(mod, problems) {
-  const vars = variableValues(mod, { api_instance_count: 2 });
+  for (const mode of DB_MODES) await checkUserDataIn(mod, problems, mode);
+}
+
+async function checkUserDataIn(mod, problems, mode) {
+  const vars = variableValues(mod, { api_instance_count: 2, db_mode: mode });
+  const context = mode === 'instance' ? '' : ` (db_mode = "${mode}")`;
   for (const block of mod.blocks.filter((b) => b.type === 'aws_instance')) {
     for (const inst of await instancesOf(mod, block, vars)) {
-      const where = `aws_instance.${block.name}${inst.key === null ? '' : `["${inst.key}"]`}.user_data`;
+      const key = inst.key === null ? '' : typeof inst.key === 'number' ? `[${inst.key}]` : `["${inst.key}"]`;
+      const where = `aws_instance.${block.name}${key}.user_data${context}`;
       const role = (await value(block.body, 'tags', inst.scope))?.Role;
       let text;
       try {
@@ -337,14 +369,13 @@ async function checkUserData(mod, problems) {
 }
 
 // Statements of each policy document, evaluated, with the role whose policy it becomes.
-async function policyStatements(mod) {
-  const vars = variableValues(mod);
+async function policyStatements(mod, vars) {
   const scope = { vars, module: mod };
   const roleOf = {};
   for (const block of mod.blocks.filter((b) => b.type === 'aws_iam_role_policy')) {
     for (const inst of await instancesOf(mod, block, vars)) {
       const role = /aws_iam_role\.this\["(\w+)"\]/.exec(String(await value(block.body, 'role', inst.scope)))?.[1];
-      const doc = /data\.aws_iam_policy_document\.(\w+)\.json/.exec(String(await value(block.body, 'policy', inst.scope)))?.[1];
+      const doc = /data\.aws_iam_policy_document\.(\w+)(?:\[0\])?\.json/.exec(String(await value(block.body, 'policy', inst.scope)))?.[1];
       if (doc) (roleOf[doc] ??= []).push(role);
     }
   }
@@ -365,8 +396,16 @@ async function policyStatements(mod) {
 }
 
 async function checkIam(mod, problems) {
-  const statements = await policyStatements(mod);
-  const project = variableValues(mod).project;
+  for (const mode of DB_MODES) {
+    const found = [];
+    await checkIamIn(mod, found, variableValues(mod, { db_mode: mode }));
+    problems.push(...found.map((p) => (mode === 'instance' ? p : `${p} (db_mode = "${mode}")`)));
+  }
+}
+
+async function checkIamIn(mod, problems, vars) {
+  const statements = await policyStatements(mod, vars);
+  const project = vars.project;
   const granted = Object.fromEntries(ROLES.map((r) => [r, []]));
   for (const st of statements) {
     const where = `data.aws_iam_policy_document.${st.doc}`;
@@ -386,7 +425,8 @@ async function checkIam(mod, problems) {
     // Parameter Store: exactly the paths of docs/architecture.md.
     const params = granted[role].filter((s) => s.actions.includes('ssm:GetParameter') || s.actions.includes('ssm:GetParameters')).flatMap((s) => s.resources)
       .map((r) => /aws_ssm_parameter\.this\["([^"]+)"\]\.arn/.exec(r)?.[1] ?? r.replace(/^arn:.*:parameter\//, '').replace(new RegExp(`^${project}/`), ''));
-    if (JSON.stringify([...params].sort()) !== JSON.stringify([...PARAMETERS[role]].sort())) problems.push(`role ${role}: ssm:GetParameter on [${params.join(', ')}], expected [${PARAMETERS[role].join(', ')}]`);
+    const expected = PARAMETERS[vars.db_mode][role];
+    if (JSON.stringify([...params].sort()) !== JSON.stringify([...expected].sort())) problems.push(`role ${role}: ssm:GetParameter on [${params.join(', ')}], expected [${expected.join(', ')}]`);
     if (role !== 'loadgen' && actions.has('ssm:SendCommand')) problems.push(`role ${role}: ssm:SendCommand is for the loadgen only`);
     if (role !== 'monitor' && actions.has('ec2:DescribeInstances')) problems.push(`role ${role}: ec2:DescribeInstances is for the monitor only`);
   }
@@ -395,7 +435,7 @@ async function checkIam(mod, problems) {
   // document such as AWS-RunShellScript runs any command as root), no cancelling of arbitrary commands.
   const send = granted.loadgen.filter((s) => s.actions.includes('ssm:SendCommand'));
   const targets = send.flatMap((s) => s.resources).sort();
-  const allowed = ['aws_instance.db.arn', 'aws_ssm_document.db_stress.arn', 'aws_ssm_document.db_stress_stop.arn'];
+  const allowed = [...(vars.db_mode === 'rds' ? [] : ['aws_instance.db[0].arn']), 'aws_ssm_document.db_stress.arn', 'aws_ssm_document.db_stress_stop.arn'];
   if (send.length !== 1 || JSON.stringify(targets) !== JSON.stringify(allowed)) problems.push(`role loadgen: ssm:SendCommand must be limited to [${allowed.join(', ')}], got [${targets.join(', ')}]`);
   for (const r of targets) if (/document\/AWS-/.test(r)) problems.push(`role loadgen: ssm:SendCommand on an AWS document (${r}) runs any command on the db host`);
   for (const role of ROLES) {
@@ -451,10 +491,13 @@ function checkConventions(mod, problems) {
 
 async function checkPolicy(mod) {
   const problems = [];
-  const steps = [checkSecurityGroups, checkOperatorCidr, checkInstances, checkAmiLookup, checkSecrets, checkUserData, checkIam, checkStressDocuments, checkConventions];
+  const steps = [checkSecurityGroups, checkOperatorCidr, checkInstances, checkAmiLookup, checkSecrets, checkUserData, checkIam, checkStressDocuments, checkConventions,
+    tiers.checkLoadBalancer, tiers.checkDatabase, tiers.checkAutoscaling];
+  // The tiers' checks (lib/policy-tiers.js) evaluate the configuration with these.
+  const helpers = { variableValues, instancesOf, value, expectedRuntimeEnv };
   for (const step of steps) {
     try {
-      await step(mod, problems);
+      await step(mod, problems, helpers);
     } catch (err) {
       problems.push(`${step.name}: could not evaluate the configuration: ${err.message}`);
     }

@@ -71,3 +71,36 @@ write_private() {
   cat >"$tmp"
   mv -f "$tmp" "$file"
 }
+
+# db_accounts_sql APP_HOST EXPORTER_HOST APP_PASSWORD EXPORTER_PASSWORD EXTRA_GRANT: the orders database and its two
+# accounts, as idempotent SQL on stdout (every boot re-applies the passwords from SSM). The db host runs it as root
+# (create-db-accounts); with RDS the monitor runs it as the master user (create-rds-accounts). The passwords passed
+# check_secret, so they need no quoting. EXTRA_GRANT: ", SLAVE MONITOR" on MariaDB (the test's stand-in), else "".
+db_accounts_sql() {
+  local app_host=$1 exporter_host=$2 app_pw="'$3'" exporter_pw="'$4'" extra_grant=$5
+  cat <<SQL
+CREATE DATABASE IF NOT EXISTS orders CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+CREATE USER IF NOT EXISTS 'orders'@'$app_host' IDENTIFIED BY $app_pw;
+ALTER USER 'orders'@'$app_host' IDENTIFIED BY $app_pw;
+GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX, DROP, REFERENCES, TRIGGER
+  ON orders.* TO 'orders'@'$app_host';
+CREATE USER IF NOT EXISTS 'exporter'@'$exporter_host' IDENTIFIED BY $exporter_pw WITH MAX_USER_CONNECTIONS 3;
+ALTER USER 'exporter'@'$exporter_host' IDENTIFIED BY $exporter_pw WITH MAX_USER_CONNECTIONS 3;
+GRANT PROCESS, REPLICATION CLIENT, SELECT$extra_grant ON *.* TO 'exporter'@'$exporter_host';
+SQL
+}
+
+# vpc_account_host: the VPC's range as a MySQL account host (address/netmask, which MySQL and MariaDB both accept),
+# from VPC_CIDR (tests) or instance metadata.
+vpc_account_host() {
+  local vpc_cidr=${VPC_CIDR:-} mac network prefix mask
+  if [ -z "$vpc_cidr" ]; then
+    mac=$(imds mac)
+    vpc_cidr=$(imds "network/interfaces/macs/$mac/vpc-ipv4-cidr-block")
+  fi
+  [[ "$vpc_cidr" =~ ^([0-9]+\.[0-9]+\.[0-9]+\.[0-9]+)/([0-9]+)$ ]] || boot_die "not an IPv4 CIDR: '$vpc_cidr'"
+  network=${BASH_REMATCH[1]}
+  prefix=${BASH_REMATCH[2]}
+  mask=$((0xffffffff << (32 - prefix) & 0xffffffff))
+  printf '%s/%s' "$network" "$((mask >> 24 & 255)).$((mask >> 16 & 255)).$((mask >> 8 & 255)).$((mask & 255))"
+}
