@@ -4,7 +4,8 @@
 # Twice: once with a fake that applies the EC2 filters, as AWS does, and once with one that ignores them, which
 # proves the relabelling alone keeps stopped and foreign instances out (the Role of each job is chosen by the
 # EC2 filter only, so that run sees every running instance of the project in every job). Then once more for a
-# project other than the file's default, which must find that project's instance only.
+# project other than the file's default, which must find that project's instance only; and for the scaled-out shape
+# (API hosts in an Auto Scaling group, the database on RDS).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -88,10 +89,11 @@ for role in api db monitor loadgen; do
 done
 stop_all
 
-# Every job sees the four running instances of the project; never the stopped or the foreign one.
+# Every job sees the four running instances of the project; never the stopped or the foreign one. The mysqld job
+# also discovers the monitor (for RDS), but keeps it only when it carries a DbInstance tag, which this one does not.
 unfiltered=$(for job in order-api:8000 node:9100 mysqld:9104 loadgen:9464 prometheus:9090; do
   grep '^node ' <<<"$expected" | sed -E "s/^node /${job%%:*} /; s/:9100$/:${job##*:}/"
-done | sort)
+done | grep -v '^mysqld prometheus-demo-monitor-1 ' | sort)
 discover "EC2 ignores the filters" "$unfiltered" --ignore-filters
 dropped=$(curl -fs "http://$ADDR:$PROM_PORT/api/v1/targets?state=dropped" |
   jq -r '[.data.droppedTargets[].discoveredLabels.__meta_ec2_tag_Name] | unique | join(" ")')
@@ -101,6 +103,30 @@ else
   echo "FAIL ec2_sd: dropped targets were: ${dropped:-none}"
   failed=1
 fi
+stop_all
+
+# The scaled-out shape (terraform/: api_autoscaling, db_mode = "rds"): two API hosts from an Auto Scaling group share
+# its Name tag and get instance = <Name>-<instance id>; no db host, and the monitor, tagged DbInstance=<RDS id>, is
+# the mysqld target as instance <RDS id>, role db.
+cat >"$TMP/scaled.json" <<'JSON'
+[["i-0c00000000000000a1", "running", "127.0.9.1", {"Project": "prometheus-demo", "Role": "api", "Name": "prometheus-demo-api", "aws:autoscaling:groupName": "prometheus-demo-api"}],
+ ["i-0c00000000000000a2", "running", "127.0.9.5", {"Project": "prometheus-demo", "Role": "api", "Name": "prometheus-demo-api", "aws:autoscaling:groupName": "prometheus-demo-api"}],
+ ["i-0c00000000000000m1", "running", "127.0.9.3", {"Project": "prometheus-demo", "Role": "monitor", "Name": "prometheus-demo-monitor-1", "DbInstance": "prometheus-demo-db"}],
+ ["i-0c00000000000000l1", "running", "127.0.9.4", {"Project": "prometheus-demo", "Role": "loadgen", "Name": "prometheus-demo-loadgen-1"}]]
+JSON
+scaled=$(cat <<'TXT' | sort
+loadgen prometheus-demo-loadgen-1 loadgen i-0c00000000000000l1 127.0.9.4:9464
+mysqld prometheus-demo-db db i-0c00000000000000m1 127.0.9.3:9104
+node prometheus-demo-api-i-0c00000000000000a1 api i-0c00000000000000a1 127.0.9.1:9100
+node prometheus-demo-api-i-0c00000000000000a2 api i-0c00000000000000a2 127.0.9.5:9100
+node prometheus-demo-loadgen-1 loadgen i-0c00000000000000l1 127.0.9.4:9100
+node prometheus-demo-monitor-1 monitor i-0c00000000000000m1 127.0.9.3:9100
+order-api prometheus-demo-api-i-0c00000000000000a1 api i-0c00000000000000a1 127.0.9.1:8000
+order-api prometheus-demo-api-i-0c00000000000000a2 api i-0c00000000000000a2 127.0.9.5:8000
+prometheus prometheus-demo-monitor-1 monitor i-0c00000000000000m1 127.0.9.3:9090
+TXT
+)
+discover "Auto Scaling group and RDS" "$scaled" --instances "$TMP/scaled.json"
 stop_all
 
 # Another project name (terraform's var.project): the rendered filters and keep rule follow it, so that project's
