@@ -52,6 +52,8 @@ def panel(kind, title, description, unit, targets, w=12, h=8, **opts):
     for key in ("min", "max"):
         if key in opts:
             d[key] = opts[key]
+    if "no_value" in opts:
+        d["noValue"] = opts["no_value"]
     return p
 
 
@@ -111,13 +113,15 @@ infrastructure = dashboard(
               w=6, h=4, min=0, max=1, thresholds=[(0.8, "orange"), (0.95, "red")]),
         panel("stat", "DB host CPU", "CPU utilisation of the database host now; DbHostCpuHigh fires above 95% for 5m.",
               "percentunit", [('instance:node_cpu_utilisation:rate1m{job="node",role="db"}', "{{instance}}")],
-              w=6, h=4, min=0, max=1, thresholds=[(0.8, "orange"), (0.95, "red")]),
+              w=6, h=4, min=0, max=1, thresholds=[(0.8, "orange"), (0.95, "red")],
+              no_value="no database host (RDS): see CloudWatch AWS/RDS CPUUtilization"),
         panel("stat", "API host memory", "Memory in use on the API hosts (1 - MemAvailable / MemTotal).",
               "percentunit", [('instance:node_memory_utilisation:ratio{job="node",role="api"}', "{{instance}}")],
               w=6, h=4, min=0, max=1, thresholds=[(0.8, "orange"), (0.9, "red")]),
         panel("stat", "DB host memory", "Memory in use on the database host; HostMemoryHigh fires above 90% for 5m.",
               "percentunit", [('instance:node_memory_utilisation:ratio{job="node",role="db"}', "{{instance}}")],
-              w=6, h=4, min=0, max=1, thresholds=[(0.8, "orange"), (0.9, "red")]),
+              w=6, h=4, min=0, max=1, thresholds=[(0.8, "orange"), (0.9, "red")],
+              no_value="no database host (RDS): see CloudWatch AWS/RDS FreeableMemory"),
     ]),
      ("CPU and memory", [
          panel("timeseries", "CPU utilisation", "Share of CPU time not idle, iowait or steal, averaged over CPUs.",
@@ -202,6 +206,18 @@ application = dashboard(
                "the fast-burn alert needs both above 1.44%.", "percentunit",
                [('job:slo_errors_per_request:ratio_rate5m{job="order-api"}', "5m"),
                 ('job:slo_errors_per_request:ratio_rate1h{job="order-api"}', "1h", "B")], min=0),
+     ]),
+     ("Hosts", [
+         panel("timeseries", "Requests/s by host, and the total",
+               "Requests per second served by each API host and by all of them. On AWS the load balancer spreads "
+               "them: a host near 0 is out of its target group (readiness failing) or not registered.", "reqps",
+               [(f"sum by (instance) (rate(http_server_requests_seconds_count{{{API}}}[{RI}]))", "{{instance}}"),
+                (f"sum(rate(http_server_requests_seconds_count{{{API}}}[{RI}]))", "total", "B")], min=0),
+         panel("timeseries", "p95 latency by host",
+               "Server-side p95 over every route, per API host: one host slower than the others points at that "
+               "host, not at the database they share.", "s",
+               [(f"histogram_quantile(0.95, sum by (instance, le) (rate(http_server_requests_seconds_bucket"
+                 f"{{{API}}}[{RI}])))", "{{instance}}")], min=0),
      ]),
      ("Overload", [
          panel("timeseries", "Requests shed at the concurrency limit",
