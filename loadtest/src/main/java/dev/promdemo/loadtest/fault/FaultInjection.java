@@ -66,6 +66,9 @@ public final class FaultInjection {
      */
     public static FaultInjection start(Settings settings, String name, Duration length) {
         FaultInjection f = new FaultInjection(settings, name, Math.max(1, (length.toMillis() + 999) / 1000));
+        // The fault counts from the moment it was asked for: a database that takes seconds to stop already
+        // refuses requests, and the alerts may fire, before the command says the fault is in effect.
+        f.started = Instant.now();
         if (settings.problem() != null) {
             f.problem = settings.problem();
         } else if (settings.local() != null) {
@@ -74,7 +77,6 @@ public final class FaultInjection {
             f.aws = new AwsRunCommand(settings.aws(name));
             f.problem = f.aws.start(f.seconds);
         }
-        f.started = Instant.now();
         return f;
     }
 
@@ -214,7 +216,7 @@ public final class FaultInjection {
     }
 
     /**
-     * When the fault was in effect.
+     * When the fault was asked for (it is in effect at most {@link #START} later).
      *
      * @return the start
      */

@@ -240,8 +240,10 @@ public final class Judge {
         Instant clock = length.compareTo(fireWithin) < 0 && w.planned() != null
                 && w.planned().compareTo(fireWithin) < 0 ? end : start;
         String query = "ALERTS{alertname=\"" + e.alert() + "\",alertstate=\"firing\"}";
+        // Data lags by settle(): poll until the data covers both bounds.
         Instant deadline = end.plus(e.resolveWithin()).plus(settle()).plus(POLL);
-        Instant lastPoll = clock.plus(fireWithin).isAfter(deadline) ? clock.plus(fireWithin).plus(settle()) : deadline;
+        Instant fireDeadline = clock.plus(fireWithin).plus(settle()).plus(POLL);
+        Instant lastPoll = fireDeadline.isAfter(deadline) ? fireDeadline : deadline;
         String opened = null;
         while (true) {
             Instant now = Instant.now();
@@ -252,8 +254,9 @@ public final class Judge {
                                                              fireWithin, e.resolveWithin(), dataEnd);
                 if (v.state() != Evaluation.State.PENDING || now.isAfter(lastPoll) || stopped) {
                     boolean passed = v.state() == Evaluation.State.PASSED;
-                    String actual = v.state() == Evaluation.State.PENDING ? v.actual() + " when the run ended"
-                            : v.actual();
+                    String actual = v.state() != Evaluation.State.PENDING ? v.actual()
+                            : (stopped ? "not judged, the run was stopped: " : "undecided when its bound passed: ")
+                                    + v.actual();
                     return new Check(w.name(), "alert", e.alert() + " fires and resolves", e.expression(),
                                      actual + " (for: " + rule.hold().toSeconds() + "s)", passed && !stopped);
                 }
