@@ -124,6 +124,17 @@ public final class Stages {
     }
 
     /**
+     * The stages behind a {@code --stage} name, before any overrides; {@code demo} without the fault stages.
+     *
+     * @param name one of {@link #NAMES}
+     * @return the stages to run in order
+     * @throws ConfigException if the name is unknown
+     */
+    public static List<Stage> named(String name) {
+        return named(name, false);
+    }
+
+    /**
      * The stages behind a {@code --stage} name, before any overrides.
      *
      * @param name one of {@link #NAMES}
