@@ -320,12 +320,13 @@ cmd_fault() {
   undo_fault
 }
 
-# Undoes the fault in effect, once; signals wait until it is done.
+# Undoes the fault in effect, once; a signal meanwhile waits until it is done. Caught, not ignored: a process the
+# undo starts inherits an ignored SIGTERM, and a database that ignores it cannot be stopped cleanly by `down`.
 undo_fault() {
   local name=${FAULT:-}
   [ -n "$name" ] || return 0
   FAULT=""
-  trap '' TERM INT
+  trap : TERM INT
   kill "${FAULT_SLEEP:-}" 2>/dev/null || true
   case $name in
     db-outage) use_jdk; start_db ;;
