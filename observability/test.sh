@@ -118,6 +118,90 @@ run "EC2 discovery" "$OBS/tests/discovery-test.sh"
 echo "observability: the report against a Prometheus holding synthetic stages"
 run "report" python3 "$OBS/tests/report-test.py"
 
+# The load generator's verdicts from Prometheus, on the stack e2e started: a fault stage judged by this Prometheus
+# passes, and a second Prometheus with planted breaks (a recording rule renamed, an alert's expression broken, the
+# API's metric renamed) makes runs fail with messages that name each break.
+verdicts() {
+  local jar=$ROOT/loadtest/target/loadtest.jar broken=$TMP/broken broken_url=http://127.0.1.3:9091 fault good bad
+  # The orders count must see this section's writes alone: the end-to-end stage finishes first, and its lingering
+  # endpoint makes way for the next run's.
+  for _ in $(seq 240); do [ -f "$STACK/results/e2e/summary.json" ] && break; sleep 1; done
+  "$ROOT/scripts/local-stack.sh" stop loadgen >/dev/null 2>&1 || true
+  mkdir -p "$broken/rules-src"
+  cp "$OBS"/prometheus/rules/*.rules.yml "$broken/rules-src/"
+  sed -i -e 's/^\(      - record: job:http_server_requests_errors_per_requests:ratio_rate1m\)$/\1_renamed/' \
+    -e 's/status="503"/status="599"/g' "$broken/rules-src/order-api.rules.yml"
+  "$OBS/bin/render-config" local "$broken" --rules "$broken/rules-src"
+  python3 - "$broken/prometheus.yml" <<'PY'
+import sys, yaml
+path = sys.argv[1]
+config = yaml.safe_load(open(path))
+for job in config["scrape_configs"]:
+    if job["job_name"] == "order-api":
+        job["metric_relabel_configs"] = [{"source_labels": ["__name__"], "regex": "orders_placed_total",
+                                          "target_label": "__name__", "replacement": "orders_placed_renamed_total"}]
+yaml.safe_dump(config, open(path, "w"))
+PY
+  prometheus --config.file="$broken/prometheus.yml" --storage.tsdb.path="$broken/data" \
+    --web.listen-address=127.0.1.3:9091 >"$TMP/prometheus-broken.log" 2>&1 &
+  echo $! >"$STACK/pids/prometheus-broken.pid"
+  for _ in $(seq 100); do curl -fs -o /dev/null "$broken_url/-/ready" && break; sleep 0.1; done
+
+  # A recording rule renamed: a configuration error before any load, naming it.
+  bad=0
+  java -jar "$jar" --stage normal --duration 5s --target "http://$API:5000" --metrics-host 127.0.1.4 \
+    --metrics-port 0 --prometheus "$broken_url" --linger 0 --out "$TMP/verdict-rule" >"$TMP/verdict-rule.log" 2>&1 ||
+    bad=$?
+  if [ "$bad" -eq 2 ] &&
+    grep -q "no recording rule 'job:http_server_requests_errors_per_requests:ratio_rate1m'" "$TMP/verdict-rule.log"; then
+    echo "ok   a renamed recording rule is a configuration error (exit 2) that names it"
+  else
+    echo "FAIL a renamed recording rule: exit $bad, expected 2 naming the rule:"
+    tail -5 "$TMP/verdict-rule.log" | sed 's/^/       /'
+  fi
+
+  # The good run: a 20 s database outage, judged by the stack's Prometheus with its real rules. Alongside it, a
+  # read-only stage judged by the broken Prometheus expects the outage's alert and counts orders.
+  fault="$(printf '%q' "$ROOT/scripts/local-stack.sh") fault {fault} {seconds}"
+  java -jar "$jar" --stage db-outage --fault-length 20s --fault-command "$fault" --target "http://$API:5000" \
+    --metrics-host 127.0.1.4 --prometheus "$PROM" --no-default-thresholds --threshold 'prom:up > 0.5' \
+    --threshold 'prom:instance:node_memory_utilisation:ratio < 0.9' --verify all --linger 0 \
+    --out "$TMP/verdict-good" >"$TMP/verdict-good.log" 2>&1 &
+  good=$!
+  sleep 2
+  java -jar "$jar" --stage normal --users 4 --ramp 5s --duration 130s --think-time 200ms-500ms --read-ratio 1 \
+    --target "http://$API:5000" --metrics-host 127.0.1.4 --metrics-port 0 --prometheus "$broken_url" \
+    --no-default-thresholds --expect-alert normal:OrderApiDatabaseUnavailable --linger 0 \
+    --out "$TMP/verdict-broken" >"$TMP/verdict-broken.log" 2>&1 &
+  bad=$!
+  local good_rc=0 bad_rc=0
+  wait "$good" || good_rc=$?
+  wait "$bad" || bad_rc=$?
+  if [ "$good_rc" -eq 0 ] && grep -q "PASS prometheus: OrderApiDatabaseUnavailable fires and resolves" \
+    "$TMP/verdict-good.log" && grep -q "PASS prometheus: orders the API placed" "$TMP/verdict-good.log"; then
+    echo "ok   db-outage judged by Prometheus passes: $(grep -o 'OrderApiDatabaseUnavailable fires and resolves (.*' \
+      "$TMP/verdict-good.log")"
+  else
+    echo "FAIL db-outage judged by Prometheus: exit $good_rc, expected 0 with the alert fired and resolved:"
+    grep -E 'FAIL|fault|^loadtest|note' "$TMP/verdict-good.log" | tail -12 | sed 's/^/       /'
+  fi
+  if [ "$bad_rc" -eq 99 ] &&
+    grep -q "FAIL prometheus: OrderApiDatabaseUnavailable fires and resolves (did not fire" "$TMP/verdict-broken.log"
+  then
+    echo "ok   an alert's expression broken fails the run, naming the alert"
+  else
+    echo "FAIL a broken alert expression: exit $bad_rc, expected 99 naming OrderApiDatabaseUnavailable:"
+    grep -E 'FAIL|PASS prom' "$TMP/verdict-broken.log" | tail -8 | sed 's/^/       /'
+  fi
+  if [ "$bad_rc" -eq 99 ] && grep -q "FAIL prometheus: orders the API placed.*orders_placed_total" \
+    "$TMP/verdict-broken.log"; then
+    echo "ok   the API's metric renamed fails the run, naming the metric"
+  else
+    echo "FAIL a renamed API metric: exit $bad_rc, expected 99 naming orders_placed_total:"
+    grep -E 'FAIL|PASS prom' "$TMP/verdict-broken.log" | tail -8 | sed 's/^/       /'
+  fi
+}
+
 echo "observability: end to end on the local stack"
 e2e() {
   local jar lacking=0 load_start up_start
@@ -178,6 +262,8 @@ e2e() {
     echo "FAIL report: missing stage or figures:"
     sed 's/^/       /' "$TMP/report/report.json" 2>/dev/null || true
   fi
+
+  verdicts
 
   # Nothing is left running after down.
   local pids

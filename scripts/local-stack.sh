@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # scripts/local-stack.sh: the demo's roles as processes on one machine, each on its own loopback address.
-# Commands: up [--detach] [--fresh] [--stage NAME [loadtest options]], status, stop NAME..., down, reset. Called by
-# ./demo. Roles: db (embedded MariaDB + mysqld_exporter), api, monitor (Prometheus, and Grafana when installed),
-# loadgen (a --stage run); node_exporter on every role's address. State in $LOCAL_STACK_DIR (default .local-stack):
-# logs/, pids/, and data/ (the database and Prometheus), which is kept until `reset`.
+# Commands: up [--detach] [--fresh] [--stage NAME [loadtest options]], status, stop NAME..., down, reset, fault NAME
+# SECONDS. Called by ./demo. Roles: db (embedded MariaDB + mysqld_exporter, and a delaying proxy in front of it for
+# the API), api, monitor (Prometheus, and Grafana when installed), loadgen (a --stage run); node_exporter on every
+# role's address. State in $LOCAL_STACK_DIR (default .local-stack): logs/, pids/, and data/ (the database and
+# Prometheus), which is kept until `reset`.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,6 +23,8 @@ API_HOST=$NET.1
 DB_HOST=$NET.2
 MONITOR_HOST=$NET.3
 LOADGEN_HOST=$NET.4
+# The API reaches the database through scripts/delay-proxy.py here, which the db-slow fault switches to slow.
+DB_PROXY_HOST=$NET.5
 DB_PORT=3306
 API_PORT=5000
 ADMIN_PORT=8000
@@ -58,6 +61,11 @@ usage: scripts/local-stack.sh up [--detach] [--fresh] [--stage NAME [loadtest op
        scripts/local-stack.sh down            stop everything; the data is kept for the next up
        scripts/local-stack.sh stop NAME...    stop some processes (names as in status); up --detach restarts them
        scripts/local-stack.sh reset           delete the kept data (database, Prometheus); the next up seeds anew
+       scripts/local-stack.sh fault NAME SECONDS
+                                              inject a fault, undo it after SECONDS (at once on SIGTERM/SIGINT):
+                                              db-outage (database stopped, then started), db-slow (the proxy between
+                                              API and database delays every answer), api-crash (API SIGKILLed, then
+                                              started again); loadtest's fault stages run this
 TXT
 }
 
@@ -165,8 +173,12 @@ start_db() {
 }
 
 # The API's settings as environment variables (app/README.md); `env` execs java, so the pidfile holds the JVM.
-# LOCAL_STACK_API_DB (HOST:PORT) lets a test put something between the API and the database (a delaying proxy).
-API_DB=${LOCAL_STACK_API_DB:-$DB_HOST:$DB_PORT}
+# The API reaches the database through the stack's delaying proxy (off unless db-slow switches it on; about 0.1 ms
+# per round trip on loopback). LOCAL_STACK_API_DB (HOST:PORT) replaces it: a test's own proxy, or the database's
+# own address ($NET.2:3306) for a benchmark without the proxy.
+API_DB=${LOCAL_STACK_API_DB:-$DB_PROXY_HOST:$DB_PORT}
+# The delay db-slow adds to every database answer: enough for OrderApiDatabaseSlow (p99 above 100 ms).
+DB_DELAY_MS=${LOCAL_STACK_DB_DELAY_MS:-150}
 API_ENV=(DB_URL="jdbc:mysql://$API_DB/$DB_NAME" DB_USER="$DB_USER" DB_PASSWORD="$DB_PASSWORD"
   SERVER_HOST="$API_HOST" SERVER_PORT="$API_PORT" SERVER_SOCKETS_0_HOST="$API_HOST" SERVER_SOCKETS_0_PORT="$ADMIN_PORT")
 
@@ -182,6 +194,15 @@ train_api() {
     echo "the API's training run failed (see $LOGS/train.log); it starts without an AOT cache" >&2
     rm -f "$API_AOT"
   fi
+}
+
+# The delaying proxy between the API and the database, unless LOCAL_STACK_API_DB points the API elsewhere.
+start_db_proxy() {
+  [ -z "${LOCAL_STACK_API_DB:-}" ] || return 0
+  running db-proxy || ensure_free "$DB_PROXY_HOST" "$DB_PORT"
+  start db-proxy python3 "$ROOT/scripts/delay-proxy.py" "$DB_PROXY_HOST:$DB_PORT" "$DB_HOST:$DB_PORT" \
+    --delay-ms "$DB_DELAY_MS"
+  wait_log db-proxy "delay-proxy ready" 20
 }
 
 start_api() {
@@ -272,13 +293,69 @@ TXT
   fi
 }
 
+# The stage runs with this stack's Prometheus as its judge (when monitoring runs) and this script's `fault` command
+# for its fault stages; both can be overridden with loadtest's --prometheus and --fault-command.
 run_stage() {
-  local stage=$1
+  local stage=$1 prometheus=""
   shift
   echo
   echo "Running load stage '$stage' against http://$API_HOST:$API_PORT ..."
-  java -jar "$LOADTEST_JAR" --stage "$stage" --target "http://$API_HOST:$API_PORT" \
+  ! running prometheus || prometheus=http://$MONITOR_HOST:$PROMETHEUS_PORT
+  PROMETHEUS_URL=${PROMETHEUS_URL:-$prometheus} FAULT_COMMAND="$(printf '%q' "$0") fault {fault} {seconds}" \
+    LOCAL_STACK_DIR=$STATE LOCAL_STACK_NET=$NET \
+    java -jar "$LOADTEST_JAR" --stage "$stage" --target "http://$API_HOST:$API_PORT" \
     --metrics-host "$LOADGEN_HOST" --out "$STATE/results/$(date -u +%Y%m%dT%H%M%SZ)-$stage" "$@"
+}
+
+# fault NAME SECONDS: puts one fault into the running stack and undoes it after SECONDS, or at once on SIGTERM or
+# SIGINT; prints "fault on" once the fault is in effect and exits 0 once it is undone. loadtest's fault stages run
+# it (FAULT_COMMAND); on AWS the project's Run Command documents keep the same contract.
+cmd_fault() {
+  local name=${1:-} seconds=${2:-}
+  case $name in
+    db-outage | db-slow | api-crash) ;;
+    *) echo "fault: unknown fault '$name'; expected db-outage, db-slow or api-crash" >&2; exit 2 ;;
+  esac
+  if ! [[ $seconds =~ ^[0-9]+$ ]] || [ "$seconds" -lt 1 ] || [ "$seconds" -gt 3600 ]; then
+    echo "fault: SECONDS must be a whole number from 1 to 3600, was '$seconds'" >&2
+    exit 2
+  fi
+  case $name in
+    db-outage) running db || { echo "fault: the database is not running (./demo status)" >&2; exit 1; } ;;
+    db-slow) running db-proxy || { echo "fault: no delay proxy runs between the API and the database" \
+      "($PIDS/db-proxy.pid); the stack starts one unless LOCAL_STACK_API_DB is set" >&2; exit 1; } ;;
+    api-crash) running api || { echo "fault: the API is not running (./demo status)" >&2; exit 1; } ;;
+  esac
+  FAULT=$name
+  trap 'undo_fault; exit 143' TERM
+  trap 'undo_fault; exit 130' INT
+  case $name in
+    db-outage) stop_one db >/dev/null ;;
+    db-slow) kill -USR1 "$(cat "$PIDS/db-proxy.pid")" ;;
+    api-crash) kill -KILL "$(cat "$PIDS/api.pid")" ;;
+  esac
+  echo "fault on: $name for ${seconds}s"
+  sleep "$seconds" &
+  FAULT_SLEEP=$!
+  wait "$FAULT_SLEEP" || true
+  undo_fault
+}
+
+# Undoes the fault in effect, once; a signal meanwhile waits until it is done. Caught, not ignored: a process the
+# undo starts inherits an ignored SIGTERM, and a database that ignores it cannot be stopped cleanly by `down`.
+undo_fault() {
+  local name=${FAULT:-}
+  [ -n "$name" ] || return 0
+  FAULT=""
+  trap : TERM INT
+  kill "${FAULT_SLEEP:-}" 2>/dev/null || true
+  case $name in
+    db-outage) use_jdk; start_db ;;
+    db-slow) kill -USR2 "$(cat "$PIDS/db-proxy.pid")" ;;
+    # As systemd's Restart=on-failure does on AWS, after the fault's SECONDS (RestartSec there).
+    api-crash) use_jdk; start_api ;;
+  esac
+  echo "fault off: $name undone"
 }
 
 cmd_up() {
@@ -321,6 +398,7 @@ cmd_up() {
   fi
   echo "Starting the database on $DB_HOST:$DB_PORT..."
   start_db
+  start_db_proxy
   echo "Migrating and starting the API on $API_HOST:$API_PORT..."
   start_api
   if [ "$monitoring" -eq 1 ]; then
@@ -426,5 +504,6 @@ case ${1:-} in
   down) stop_all ;;
   stop) shift; cmd_stop "$@" ;;
   reset) cmd_reset ;;
+  fault) shift; cmd_fault "$@" ;;
   *) usage >&2; exit 2 ;;
 esac

@@ -179,3 +179,38 @@ resource "aws_iam_role_policy" "loadgen" {
   role   = aws_iam_role.this["loadgen"].id
   policy = data.aws_iam_policy_document.loadgen.json
 }
+
+################################################################################
+# loadgen: the fault stages' Run Command documents (ssm-documents.tf)
+################################################################################
+
+# db-outage and db-slow go to the db instance, api-crash to the first API instance (API_INSTANCE_ID), each with its
+# -undo document. As for db-stress, SendCommand is authorised against both the instance and the document of the
+# call, so these documents on these instances are all it allows. IAM cannot pair a document with an instance; each
+# document only acts on its own service (mysql, port 3306, order-api), which the other role's host does not run.
+# With RDS there is no db host, and API hosts from an Auto Scaling group have no fixed ARN: those faults are then
+# not allowed (the documents alone allow nothing).
+data "aws_iam_policy_document" "loadgen_faults" {
+  statement {
+    sid     = "InjectFaults"
+    actions = ["ssm:SendCommand"]
+    resources = concat(
+      local.rds ? [] : [aws_instance.db[0].arn],
+      var.api_autoscaling ? [] : [aws_instance.api["${var.project}-api-1"].arn],
+      [
+        aws_ssm_document.fault["db-outage"].arn,
+        aws_ssm_document.fault["db-slow"].arn,
+        aws_ssm_document.fault["api-crash"].arn,
+        aws_ssm_document.fault_undo["db-outage"].arn,
+        aws_ssm_document.fault_undo["db-slow"].arn,
+        aws_ssm_document.fault_undo["api-crash"].arn,
+      ],
+    )
+  }
+}
+
+resource "aws_iam_role_policy" "loadgen_faults" {
+  name   = "loadgen-faults"
+  role   = aws_iam_role.this["loadgen"].id
+  policy = data.aws_iam_policy_document.loadgen_faults.json
+}

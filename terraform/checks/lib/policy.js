@@ -59,6 +59,9 @@ const RUNTIME_ENV_KEYS = new Set(['PROJECT', 'ROLE', 'AWS_REGION', 'SSM_PREFIX',
   'DB_STRESS_DOCUMENT', 'DB_STRESS_STOP_DOCUMENT']);
 // The db-stress Run Command documents (the loadgen's contract): name suffix => the parameters they take.
 const STRESS_DOCUMENTS = { db_stress: { suffix: 'db-stress', parameters: { durationSeconds: 'Integer' } }, db_stress_stop: { suffix: 'db-stress-stop', parameters: {} } };
+// The fault stages' Run Command documents (ssm-documents.tf): aws_ssm_document.fault[<fault>] takes an Integer
+// duration, aws_ssm_document.fault_undo[<fault>] nothing; db-* go to the db instance, api-crash to the first API.
+const FAULTS = ['db-outage', 'db-slow', 'api-crash'];
 const SECRET_WORD = /pass(word|wd)?|secret|token|private[_-]?key|credential/i;
 const DB_MODES = ['instance', 'rds'];
 
@@ -435,8 +438,12 @@ async function checkIamIn(mod, problems, vars) {
   // document such as AWS-RunShellScript runs any command as root), no cancelling of arbitrary commands.
   const send = granted.loadgen.filter((s) => s.actions.includes('ssm:SendCommand'));
   const targets = send.flatMap((s) => s.resources).sort();
-  const allowed = [...(vars.db_mode === 'rds' ? [] : ['aws_instance.db[0].arn']), 'aws_ssm_document.db_stress.arn', 'aws_ssm_document.db_stress_stop.arn'];
-  if (send.length !== 1 || JSON.stringify(targets) !== JSON.stringify(allowed)) problems.push(`role loadgen: ssm:SendCommand must be limited to [${allowed.join(', ')}], got [${targets.join(', ')}]`);
+  // With RDS there is no db host, and API hosts from an Auto Scaling group have no fixed ARN (iam.tf).
+  const dbHost = vars.db_mode === 'rds' ? [] : ['aws_instance.db[0].arn'];
+  const firstApi = vars.api_autoscaling ? [] : [`aws_instance.api["${project}-api-1"].arn`];
+  const allowed = [...dbHost, 'aws_ssm_document.db_stress.arn', 'aws_ssm_document.db_stress_stop.arn', ...dbHost, ...firstApi,
+    ...FAULTS.flatMap((f) => [`aws_ssm_document.fault["${f}"].arn`, `aws_ssm_document.fault_undo["${f}"].arn`])].sort();
+  if (send.length !== 2 || JSON.stringify(targets) !== JSON.stringify(allowed)) problems.push(`role loadgen: ssm:SendCommand must be limited to [${allowed.join(', ')}], got [${targets.join(', ')}]`);
   for (const r of targets) if (/document\/AWS-/.test(r)) problems.push(`role loadgen: ssm:SendCommand on an AWS document (${r}) runs any command on the db host`);
   for (const role of ROLES) {
     const all = granted[role].flatMap((s) => s.actions.map((a) => [a, s.resources]));
@@ -476,6 +483,36 @@ async function checkStressDocuments(mod, problems) {
   }
 }
 
+// The fault documents: Command documents named <project>-<fault> with only an Integer durationSeconds, and
+// <project>-<fault>-undo with no input, so no text from the loadgen reaches a shell.
+async function checkFaultDocuments(mod, problems) {
+  const vars = variableValues(mod, { project: 'other-demo' });
+  for (const [name, params, suffix] of [['fault', { durationSeconds: 'Integer' }, ''], ['fault_undo', {}, '-undo']]) {
+    const block = mod.blocks.find((b) => b.kind === 'resource' && b.type === 'aws_ssm_document' && b.name === name);
+    if (!block) {
+      problems.push(`aws_ssm_document.${name} is missing (the loadgen's fault stages run it)`);
+      continue;
+    }
+    for (const inst of await instancesOf(mod, block, vars)) {
+      const where = `aws_ssm_document.${name}["${inst.key}"]`;
+      if (!FAULTS.includes(inst.key)) problems.push(`${where}: not a fault the loadgen knows (${FAULTS.join(', ')})`);
+      if ((await value(block.body, 'name', inst.scope)) !== `${vars.project}-${inst.key}${suffix}`) problems.push(`${where}: name must be "\${var.project}-${inst.key}${suffix}"`);
+      if (block.body.document_type !== 'Command') problems.push(`${where}: document_type must be Command`);
+      let content;
+      try {
+        content = JSON.parse(await value(block.body, 'content', inst.scope));
+      } catch (err) {
+        problems.push(`${where}: content is not JSON: ${err.message}`);
+        continue;
+      }
+      const got = Object.fromEntries(Object.entries(content.parameters ?? {}).map(([k, p]) => [k, p.type]));
+      if (JSON.stringify(got) !== JSON.stringify(params)) problems.push(`${where}: parameters must be ${JSON.stringify(params)}, got ${JSON.stringify(got)}`);
+      const script = (content.mainSteps ?? []).flatMap((st) => st.inputs?.runCommand ?? []).join('\n');
+      for (const m of script.matchAll(/\{\{\s*(\w+)\s*\}\}/g)) if (!Object.hasOwn(params, m[1])) problems.push(`${where}: uses {{ ${m[1]} }}, which is not a parameter`);
+    }
+  }
+}
+
 function checkConventions(mod, problems) {
   for (const [name, v] of Object.entries(mod.variables)) {
     if (!v.type) problems.push(`variable "${name}": no type`);
@@ -491,7 +528,7 @@ function checkConventions(mod, problems) {
 
 async function checkPolicy(mod) {
   const problems = [];
-  const steps = [checkSecurityGroups, checkOperatorCidr, checkInstances, checkAmiLookup, checkSecrets, checkUserData, checkIam, checkStressDocuments, checkConventions,
+  const steps = [checkSecurityGroups, checkOperatorCidr, checkInstances, checkAmiLookup, checkSecrets, checkUserData, checkIam, checkStressDocuments, checkFaultDocuments, checkConventions,
     tiers.checkLoadBalancer, tiers.checkDatabase, tiers.checkAutoscaling];
   // The tiers' checks (lib/policy-tiers.js) evaluate the configuration with these.
   const helpers = { variableValues, instancesOf, value, expectedRuntimeEnv };

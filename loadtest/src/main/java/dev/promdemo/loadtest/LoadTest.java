@@ -16,12 +16,15 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.promdemo.loadtest.engine.LoadModel;
 import dev.promdemo.loadtest.fault.DbStress;
+import dev.promdemo.loadtest.fault.FaultInjection;
 import dev.promdemo.loadtest.measure.Interval;
+import dev.promdemo.loadtest.measure.Monitoring;
 import dev.promdemo.loadtest.measure.IntervalSampler;
 import dev.promdemo.loadtest.measure.RunResult;
 import dev.promdemo.loadtest.measure.StageRecording;
@@ -31,11 +34,16 @@ import dev.promdemo.loadtest.output.Console;
 import dev.promdemo.loadtest.output.IntervalLog;
 import dev.promdemo.loadtest.output.PrometheusEndpoint;
 import dev.promdemo.loadtest.output.Report;
+import dev.promdemo.loadtest.plan.ConfigException;
+import dev.promdemo.loadtest.plan.Operation;
+import dev.promdemo.loadtest.plan.Outcome;
 import dev.promdemo.loadtest.plan.Stage;
+import dev.promdemo.loadtest.plan.Stages;
 import dev.promdemo.loadtest.plan.Threshold;
 import dev.promdemo.loadtest.target.OrderClient;
 import dev.promdemo.loadtest.target.Verifier;
 import dev.promdemo.loadtest.target.Workload;
+import dev.promdemo.loadtest.verdict.Judge;
 
 /**
  * One run, wired: preflight, the plan, each stage (its load model, recording, stress, progress), the verification
@@ -46,6 +54,8 @@ public final class LoadTest {
     private final Console console;
     private volatile boolean interrupted;
     private volatile LoadModel current;
+    private volatile FaultInjection currentFault;
+    private volatile Judge judge;
 
     /**
      * A run.
@@ -67,6 +77,15 @@ public final class LoadTest {
         LoadModel model = current;
         if (model != null) {
             model.stop();
+        }
+        // The undo starts now, not when the stage has wound down.
+        FaultInjection fault = currentFault;
+        if (fault != null) {
+            fault.abort();
+        }
+        Judge j = judge;
+        if (j != null) {
+            j.stop();
         }
     }
 
@@ -101,12 +120,32 @@ public final class LoadTest {
                                     + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
                 return ExitCode.UNREACHABLE;
             }
+            if (config.prometheus() != null) {
+                try {
+                    judge = Judge.connect(config.prometheus(), config.promThresholds(), config.alerts(),
+                                         console::note);
+                } catch (ConfigException e) {
+                    err.println("loadtest: " + e.getMessage());
+                    return ExitCode.CONFIG_ERROR;
+                } catch (IOException e) {
+                    err.println("loadtest: Prometheus " + config.prometheus() + " is unreachable at preflight: "
+                                        + e.getMessage() + " (--prometheus, PROMETHEUS_URL)");
+                    return ExitCode.UNREACHABLE;
+                }
+            }
             // The probes' mean latency is the first guess at the service's baseline latency.
             Map<Stage, List<Threshold>> plan = new LinkedHashMap<>();
             config.stages().forEach(s -> plan.put(s, config.thresholdsFor(s)));
             console.plan(config.target().toString(), found.highestId(), found.meanNanos(), config.seed(),
                          "http://" + config.metricsHost() + ":" + metrics.port() + "/metrics", config.out(), plan,
                          config.maxInFlight(), config.stress().mode() + " (" + config.stress().note() + ")");
+            console.monitoringPlan(config.prometheus() == null ? null : config.prometheus().toString(),
+                                   config.stageNames(), config.promThresholds(), config.alerts(),
+                                   config.stages().stream().anyMatch(s -> s.fault() != null)
+                                           ? config.faults().describe() : null);
+            if (judge != null) {
+                judge.unhealthyRules().forEach(u -> console.note("warning: Prometheus fails to evaluate " + u));
+            }
             return runStages(client, metrics, found, err);
         }
     }
@@ -151,8 +190,14 @@ public final class LoadTest {
                                  + " created orders");
             verification = Verifier.verify(client, created);
         }
+        Monitoring monitoring = null;
+        if (judge != null) {
+            monitoring = judge.finish(runStart, results.isEmpty() ? Instant.now() : results.getLast().ended(),
+                                      interrupted);
+        }
         int code = interrupted ? ExitCode.INTERRUPTED
                 : results.stream().allMatch(StageResult::passed) && (verification == null || verification.passed())
+                        && (monitoring == null || monitoring.passed())
                 ? ExitCode.PASS : ExitCode.FAILED;
         List<Interval.Point> series;
         synchronized (points) {
@@ -161,7 +206,7 @@ public final class LoadTest {
         RunResult run = new RunResult(config.stageName(), config.target().toString(), config.seed(), config.args(),
                                       client.settings(), config.gitCommit(), config.stress().mode() + " (" + config.stress().note() + ")",
                                       runStart, Instant.now(), found.highestId(), results, series,
-                                      console.lagWarnings(), verification, code);
+                                      console.lagWarnings(), verification, code, monitoring);
         ObjectNode summary = Report.summary(run, code == ExitCode.PASS ? "pass"
                 : code == ExitCode.INTERRUPTED ? "interrupted" : "fail");
         Report.writeJson(summary, config.out().resolve("summary.json"));
@@ -170,7 +215,8 @@ public final class LoadTest {
         } catch (IOException e) {
             err.println("loadtest: cannot write report.html: " + e.getMessage());
         }
-        console.results(results, verification, config.out().resolve("summary.json") + ", latency.hlog, report.html",
+        console.results(results, verification, monitoring,
+                        config.out().resolve("summary.json") + ", latency.hlog, report.html",
                         switch (code) {
                             case ExitCode.PASS -> "PASS";
                             case ExitCode.INTERRUPTED -> "INTERRUPTED (exit 130)";
@@ -204,13 +250,42 @@ public final class LoadTest {
         metrics.stageStarted(stage.name(), started);
         long interval = config.interval().toNanos();
         var ticking = ticker.scheduleAtFixedRate(() -> sample.accept(rec), interval, interval, TimeUnit.NANOSECONDS);
+        FaultInjection[] fault = new FaultInjection[1];
+        AtomicBoolean over = new AtomicBoolean();
+        Thread injector = stage.fault() == null ? null
+                : Thread.ofVirtual().name("loadtest-fault").start(() -> inject(stage, rec.startNanos(), over, fault));
         try {
             model.run(rec, random);
         } finally {
             ticking.cancel(false);
         }
         long endNanos = System.nanoTime();
+        over.set(true);
         boolean early = interrupted || endNanos - rec.startNanos() < stage.length().toNanos();
+        StageResult.StressWindow faultWindow = null;
+        if (injector != null) {
+            try {
+                injector.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            FaultInjection f = fault[0];
+            if (f == null) {
+                faultWindow = new StageResult.StressWindow("(not started)", Instant.now(), Instant.now(), false,
+                                                           "the stage ended before its fault was due");
+            } else {
+                boolean cut = interrupted || f.launched()
+                        && Instant.now().isBefore(f.started().plus(stage.fault().length()));
+                f.stop(cut);
+                currentFault = null;
+                if (f.launched()) {
+                    console.stageNote(stage.name(), f.problem() == null ? "fault " + stage.fault().name()
+                            + " undone" : "fault " + stage.fault().name() + " was NOT undone cleanly: " + f.problem());
+                }
+                faultWindow = new StageResult.StressWindow(f.command(), f.started(), f.ended(), f.launched(),
+                                                           f.problem());
+            }
+        }
         StageResult.StressWindow window = null;
         if (stress != null) {
             stress.stop(early);
@@ -224,7 +299,42 @@ public final class LoadTest {
         sample.accept(rec);
         Instant ended = Instant.now();
         metrics.stageEnded(stage.name(), ended);
-        return StageResult.collect(rec, started, ended, endNanos, interrupted, window, config.thresholdsFor(stage));
+        StageResult result = StageResult.collect(rec, started, ended, endNanos, interrupted, window,
+                                                 config.thresholdsFor(stage), faultWindow);
+        if (judge != null) {
+            StageResult.StressWindow w = faultWindow != null ? faultWindow : window;
+            long acked = result.ops().get(Operation.WRITE).counts()[Outcome.OK.ordinal()];
+            judge.stageEnded(new Judge.Window(stage.name(), index, started, ended, w == null ? null : w.started(),
+                                              w == null ? null : w.ended(), w == null || w.launched(),
+                                              stage.fault() != null ? stage.fault().length() : stage.length(), acked,
+                                              interrupted || result.interrupted()));
+        }
+        return result;
+    }
+
+    /** Waits for the fault's moment in the stage, then injects it; the undo is {@link FaultInjection#stop}'s. */
+    private void inject(Stage stage, long stageStartNanos, AtomicBoolean over, FaultInjection[] holder) {
+        long due = stageStartNanos + stage.fault().after().toNanos();
+        while (!interrupted && !over.get() && System.nanoTime() < due) {
+            try {
+                Thread.sleep(Math.max(1, Math.min(200, (due - System.nanoTime()) / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        if (interrupted || over.get()) {
+            return;
+        }
+        console.stageNote(stage.name(), "injecting " + stage.fault().name() + ": " + Stages.describe(stage.fault()));
+        FaultInjection f = FaultInjection.start(config.faults(), stage.fault().name(), stage.fault().length());
+        holder[0] = f;
+        currentFault = f;
+        if (interrupted) {
+            f.abort();
+        }
+        console.stageNote(stage.name(), f.launched() ? "fault in effect: " + f.command()
+                : "fault " + stage.fault().name() + " did not start, so this stage fails: " + f.problem());
     }
 
     private void linger() {

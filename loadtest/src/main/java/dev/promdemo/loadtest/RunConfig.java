@@ -9,6 +9,9 @@ import java.time.Duration;
 import java.util.List;
 
 import dev.promdemo.loadtest.fault.DbStress;
+import dev.promdemo.loadtest.fault.FaultInjection;
+import dev.promdemo.loadtest.plan.AlertExpectation;
+import dev.promdemo.loadtest.plan.PromThreshold;
 import dev.promdemo.loadtest.plan.Stage;
 import dev.promdemo.loadtest.plan.Threshold;
 
@@ -34,12 +37,17 @@ import dev.promdemo.loadtest.plan.Threshold;
  * @param verify how many created orders the verification pass re-reads: -1 none, 0 all, else a sample of that many
  * @param args the command line as given, for the summary
  * @param gitCommit the generator's commit ({@code GIT_COMMIT}), or {@code null}
+ * @param faults where the fault stages' faults go
+ * @param prometheus the Prometheus whose view judges the run, or {@code null} for none
+ * @param promThresholds the thresholds on what Prometheus saw, defaults merged with {@code --threshold prom:...}
+ * @param alerts the alerts that must fire and resolve, defaults merged with {@code --expect-alert}
  */
 public record RunConfig(String stageName, List<Stage> stages, URI target, long seed, List<Threshold> thresholds,
                         Path out, String metricsHost, int metricsPort, Duration linger, Duration interval,
                         Duration requestTimeout, Duration connectTimeout, int maxInFlight, int customers, int products,
                         DbStress.Settings stress, int verify, List<String> args,
-                        String gitCommit) {
+                        String gitCommit, FaultInjection.Settings faults, URI prometheus,
+                        List<PromThreshold> promThresholds, List<AlertExpectation> alerts) {
     /**
      * The stage names of this run, for labels and threshold checks.
      *

@@ -16,7 +16,11 @@ import java.util.regex.Pattern;
 
 import dev.promdemo.loadtest.RunConfig;
 import dev.promdemo.loadtest.fault.DbStress;
+import dev.promdemo.loadtest.fault.FaultInjection;
+import dev.promdemo.loadtest.plan.AlertExpectation;
 import dev.promdemo.loadtest.plan.ConfigException;
+import dev.promdemo.loadtest.plan.Fault;
+import dev.promdemo.loadtest.plan.PromThreshold;
 import dev.promdemo.loadtest.plan.Stage;
 import dev.promdemo.loadtest.plan.Stages;
 import dev.promdemo.loadtest.plan.Threshold;
@@ -61,7 +65,35 @@ final class Options {
                                       e.g. 'read:p95<300ms'  'all:errors<1%'  'db-stress/write:p99<2s'.
                                       Latency is judged on the steady-state corrected latency; errors on the
                                       whole stage. One given here replaces a default for the same target.
-              --no-default-thresholds drop the built-in thresholds listed above
+              --no-default-thresholds drop the built-in thresholds listed above, the Prometheus ones included
+
+            Verdicts from Prometheus (each stage is judged from what Prometheus saw; exit 99 when one fails):
+              --prometheus URL        the Prometheus that scrapes the API and this generator (default:
+                                      $PROMETHEUS_URL; none: no Prometheus verdicts). Every stage then checks the
+                                      validation checklist: API error ratio < 5%, host CPU < 95%, memory < 90%,
+                                      every target up, and the orders the API counted = the orders acknowledged,
+                                      less what the stage causes on purpose (db-stress: CPU; faults: errors ...)
+              --threshold 'prom:EXPR OP N'
+                                      [stage/]prom:<PromQL> <op> <number>, op < <= > >=: every point of every
+                                      series, from a minute into the stage to its end, must hold; with {window}
+                                      in the PromQL (replaced by the stage's length) it is judged once at the end.
+                                      e.g. 'prom:job:http_server_requests_errors_per_requests:ratio_rate1m < 0.01'
+                                      A recording rule it names must exist (exit 2 otherwise).
+              --expect-alert S:NAME   alert NAME must start firing during stage S's fault (within its for: plus
+                                      105s of the fault starting) and resolve within 2m of the fault ending;
+                                      repeatable. An alert Prometheus does not have is exit 2 at start-up.
+                                      Fault stages expect the runbook's alerts by default (listed above).
+
+            Faults (the fault stages; a fault that does not start, or is not undone, fails its stage):
+              --faults                with demo: run db-outage, db-slow and api-crash after db-stress
+              --fault-length D        how long each fault lasts instead of its default; its stage lasts until a
+                                      minute after it at least (a --duration too short for that is stretched)
+              --fault-command CMD     runs the fault: {fault} and {seconds} are replaced; it prints 'fault on'
+                                      once in effect, undoes it after {seconds} or at once on SIGTERM, and
+                                      exits 0 (default $FAULT_COMMAND, which the local stack sets). Without it,
+                                      and with $DB_INSTANCE_ID set, Run Command sends ${PROJECT}-<fault>
+                                      (parameter durationSeconds) to $DB_INSTANCE_ID (db-*) or $API_INSTANCE_ID
+                                      (api-crash), and ${PROJECT}-<fault>-undo if the stage ends early
 
             Database CPU stress (stages marked with CPU stress; a stage whose stress does not start fails):
               --stress MODE           auto (default: aws if $DB_INSTANCE_ID is set, else local if stress-ng is on
@@ -99,8 +131,9 @@ final class Options {
      * Parses the command line.
      *
      * @param args the arguments
-     * @param env the environment ({@code API_URL}, {@code DB_INSTANCE_ID}, {@code DB_STRESS_DOCUMENT},
-     *            {@code DB_STRESS_STOP_DOCUMENT}, {@code PROJECT}, {@code PATH}, {@code GIT_COMMIT})
+     * @param env the environment ({@code API_URL}, {@code DB_INSTANCE_ID}, {@code API_INSTANCE_ID},
+     *            {@code DB_STRESS_DOCUMENT}, {@code DB_STRESS_STOP_DOCUMENT}, {@code PROJECT}, {@code PATH},
+     *            {@code GIT_COMMIT}, {@code PROMETHEUS_URL}, {@code FAULT_COMMAND})
      * @return what to run, or {@code null} if {@code --help} was asked for
      * @throws ConfigException if anything is unknown or malformed
      */
@@ -132,6 +165,11 @@ final class Options {
         String stressStopCommand = null;
         int verify = -1;
         boolean help = false;
+        boolean faults = false;
+        Duration faultLength = null;
+        String faultCommand = env.get("FAULT_COMMAND");
+        String prometheus = env.get("PROMETHEUS_URL");
+        List<String> alertTexts = new ArrayList<>();
         while (p.hasNext()) {
             String option = p.next();
             switch (option) {
@@ -162,6 +200,11 @@ final class Options {
                     String value = p.value(option);
                     verify = value.equals("all") ? 0 : p.parseInt(option, value, 1, 10_000_000);
                 }
+                case "--faults" -> faults = true;
+                case "--fault-length" -> faultLength = positive(option, duration(option, p.value(option)));
+                case "--fault-command" -> faultCommand = p.value(option);
+                case "--prometheus" -> prometheus = p.value(option);
+                case "--expect-alert" -> alertTexts.add(p.value(option));
                 case "--metrics-host" -> metricsHost = p.value(option);
                 case "--metrics-port" -> metricsPort = p.intValue(option, 0, 65535);
                 case "--linger" -> linger = duration(option, p.value(option));
@@ -175,8 +218,12 @@ final class Options {
             throw new ConfigException("--stage is required; one of " + Stages.NAMES + " (see --help)");
         }
         List<Stage> stages = new ArrayList<>();
-        for (Stage s : Stages.named(stageName)) {
-            stages.add(override(s, users, duration, ramp, readRatio, think, rate));
+        if (faults && !stageName.equals("demo")) {
+            throw new ConfigException("--faults adds the fault stages to --stage demo; run one alone with --stage "
+                                              + "db-outage, db-slow or api-crash");
+        }
+        for (Stage s : Stages.named(stageName, faults)) {
+            stages.add(override(s, users, duration, ramp, readRatio, think, rate, faultLength));
         }
         URI targetUri = targetUri(target);
         List<String> stageNames = stages.stream().map(Stage::name).toList();
@@ -186,7 +233,29 @@ final class Options {
                 thresholds.addAll(Stages.defaultThresholds(s.name()));
             }
         }
+        List<PromThreshold> promThresholds = new ArrayList<>();
+        List<AlertExpectation> alerts = new ArrayList<>();
+        if (defaultThresholds) {
+            for (Stage s : stages) {
+                promThresholds.addAll(Stages.defaultPromThresholds(s.name()));
+            }
+        }
+        for (Stage s : stages) {
+            alerts.addAll(Stages.defaultAlerts(s.name()));
+        }
+        for (String text : alertTexts) {
+            AlertExpectation a = AlertExpectation.parse(text, stageNames);
+            alerts.removeIf(d -> d.stage().equals(a.stage()) && d.alert().equals(a.alert()));
+            alerts.add(a);
+        }
         for (String text : thresholdTexts) {
+            if (PromThreshold.matches(text)) {
+                PromThreshold t = PromThreshold.parse(text, stageNames);
+                promThresholds.removeIf(d -> (t.stage() == null || t.stage().equals(d.stage()))
+                        && d.query().equals(t.query()));
+                promThresholds.add(t);
+                continue;
+            }
             Threshold t = Threshold.parse(text, stageNames);
             thresholds.removeIf(d -> d.stage() != null && (t.stage() == null || t.stage().equals(d.stage()))
                     && d.scope().equals(t.scope()) && d.metric().equals(t.metric()));
@@ -200,14 +269,24 @@ final class Options {
                 new DbStress.Environment(env.get("DB_INSTANCE_ID"), env.getOrDefault("PATH", ""),
                                          env.get("DB_STRESS_DOCUMENT"), env.get("DB_STRESS_STOP_DOCUMENT"),
                                          env.get("PROJECT")));
+        URI prometheusUri = prometheus == null || prometheus.isBlank() ? null : prometheusUri(prometheus);
+        if (prometheusUri == null
+                && (!alertTexts.isEmpty() || thresholdTexts.stream().anyMatch(PromThreshold::matches))) {
+            throw new ConfigException("--expect-alert and prom: thresholds need --prometheus URL (or PROMETHEUS_URL)");
+        }
+        FaultInjection.Settings faultSettings = FaultInjection.Settings.resolve(
+                faultCommand, env.get("DB_INSTANCE_ID"), env.get("API_INSTANCE_ID"), env.get("PROJECT"),
+                env.getOrDefault("PATH", ""));
         return new RunConfig(stageName, List.copyOf(stages), targetUri, seed, List.copyOf(thresholds), out,
                              metricsHost, metricsPort, linger, interval, timeout, connectTimeout, maxInFlight,
                              customers, products, stress, verify, List.copyOf(args),
-                             env.get("GIT_COMMIT"));
+                             env.get("GIT_COMMIT"), faultSettings, prometheusUri,
+                             prometheusUri == null ? List.of() : List.copyOf(promThresholds),
+                             prometheusUri == null ? List.of() : List.copyOf(alerts));
     }
 
     private static Stage override(Stage s, Integer users, Duration duration, Duration ramp, Double readRatio,
-                                  Duration[] think, Double rate) {
+                                  Duration[] think, Double rate, Duration faultLength) {
         boolean rampDown = s.users() < s.fromUsers();
         int to = users == null ? s.users() : (rampDown ? 0 : users);
         int from = users == null || !rampDown ? s.fromUsers() : users;
@@ -217,10 +296,32 @@ final class Options {
             // The ramp-down has no steady state; a shorter --duration shortens its ramp instead.
             r = duration.compareTo(s.ramp()) < 0 ? duration : s.ramp();
         }
+        Fault fault = s.fault();
+        if (fault != null) {
+            if (faultLength != null) {
+                fault = new Fault(fault.name(), fault.after(), faultLength, fault.does());
+                d = duration == null ? fault.end().plusSeconds(90).minus(r) : d;
+            }
+            // A fault stage never ends before its fault and a minute of recovery after it.
+            Duration least = fault.end().plusSeconds(60).minus(r);
+            d = d.compareTo(least) < 0 ? least : d;
+        }
         return new Stage(s.name(), from, to, rate == null || rampDown ? 0 : rate, r, d,
                          readRatio == null ? s.readRatio() : readRatio,
                          think == null ? s.thinkMin() : think[0], think == null ? s.thinkMax() : think[1],
-                         s.stress());
+                         s.stress(), fault);
+    }
+
+    private static URI prometheusUri(String text) {
+        try {
+            URI uri = URI.create(text.endsWith("/") ? text.substring(0, text.length() - 1) : text);
+            if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
+                throw new ConfigException("--prometheus must be an http(s) URL with a host, was '" + text + "'");
+            }
+            return uri;
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("--prometheus is not a URL: '" + text + "'");
+        }
     }
 
     private static URI targetUri(String text) {

@@ -3,7 +3,8 @@
  */
 
 /**
- * Injected faults: CPU stress on the database host, locally with stress-ng or on AWS with Run Command.
+ * Injected faults: CPU stress on the database host, and the fault stages (the database stopped or slowed, the API
+ * crashed), locally through the local stack or on AWS with Run Command.
  *
  * <p>Rule: imports {@code plan} only (for its configuration error).
  */

@@ -25,9 +25,10 @@ import java.util.Map;
  * @param lagWarnings how many intervals warned about schedule lag
  * @param verification the verification pass, or {@code null}
  * @param exitCode the exit code
+ * @param monitoring what Prometheus saw and the verdicts drawn from it, or {@code null} without Prometheus
  */
 public record RunResult(String stageName, String target, long seed, List<String> args, Map<String, Object> client,
                         String gitCommit, String stressMode, Instant started, Instant ended, long highestIdAtStart,
                         List<StageResult> stages, List<Interval.Point> points, int lagWarnings, Verification verification,
-                        int exitCode) {
+                        int exitCode, Monitoring monitoring) {
 }

@@ -30,10 +30,11 @@ import org.HdrHistogram.Histogram;
  * @param stress the CPU stress window, or {@code null}
  * @param verdicts the thresholds and their verdicts
  * @param dropped open model: requests due but not sent before the stage ended
+ * @param fault the fault stage's fault window, or {@code null}
  */
 public record StageResult(Stage stage, Instant started, Instant ended, double steadySeconds, boolean interrupted,
                           Map<Operation, OpStats> ops, OpStats all, Histogram lag, double baselineMillis,
-                          StressWindow stress, List<Verdict> verdicts, long dropped) {
+                          StressWindow stress, List<Verdict> verdicts, long dropped, StressWindow fault) {
 
     /**
      * Counts and steady-state histograms of one operation (or all).
@@ -108,13 +109,13 @@ public record StageResult(Stage stage, Instant started, Instant ended, double st
     }
 
     /**
-     * When CPU stress ran, or why it did not.
+     * When CPU stress (or a fault) ran, or why it did not.
      *
      * @param command the command
      * @param started when it was started
      * @param ended when it was stopped
      * @param launched whether it started (and was confirmed running)
-     * @param problem why it did not start, or {@code null}
+     * @param problem why it did not start (or, for a fault, why it was not undone), or {@code null}
      */
     public record StressWindow(String command, Instant started, Instant ended, boolean launched, String problem) {
     }
@@ -139,10 +140,11 @@ public record StageResult(Stage stage, Instant started, Instant ended, double st
      * @param interrupted whether it ended early
      * @param stress the stress window or {@code null}
      * @param thresholds the thresholds of this stage
+     * @param fault the fault window or {@code null}
      * @return the result
      */
     public static StageResult collect(StageRecording rec, Instant started, Instant ended, long endNanos, boolean interrupted,
-                               StressWindow stress, List<Threshold> thresholds) {
+                               StressWindow stress, List<Threshold> thresholds, StressWindow fault) {
         Map<Operation, OpStats> ops = new EnumMap<>(Operation.class);
         long[] allCounts = new long[Outcome.values().length];
         long[] allSteady = new long[Outcome.values().length];
@@ -183,16 +185,17 @@ public record StageResult(Stage stage, Instant started, Instant ended, double st
             verdicts.add(new Verdict(t, actual, !Double.isNaN(actual) && actual < t.limit()));
         }
         return new StageResult(rec.stage(), started, ended, steadySeconds, interrupted, ops, all, rec.steadyLag(),
-                               rec.baselineNanos() / 1e6, stress, verdicts, rec.dropped());
+                               rec.baselineNanos() / 1e6, stress, verdicts, rec.dropped(), fault);
     }
 
     /**
-     * Whether every threshold held and the stage's stress, if it asked for any, started: a stress stage without
-     * stress must not pass quietly.
+     * Whether every threshold held, the stage's stress, if it asked for any, started, and its fault, if any, started
+     * and was undone: a stress or fault stage without its stress or fault must not pass quietly.
      *
      * @return {@code true} if the stage passed
      */
     public boolean passed() {
-        return verdicts.stream().allMatch(Verdict::passed) && (stress == null || stress.launched());
+        return verdicts.stream().allMatch(Verdict::passed) && (stress == null || stress.launched())
+                && (fault == null || fault.launched() && fault.problem() == null);
     }
 }

@@ -9,11 +9,16 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import dev.promdemo.loadtest.measure.Check;
 import dev.promdemo.loadtest.measure.Interval;
+import dev.promdemo.loadtest.measure.Monitoring;
 import dev.promdemo.loadtest.measure.StageResult;
 import dev.promdemo.loadtest.measure.Verification;
+import dev.promdemo.loadtest.plan.AlertExpectation;
 import dev.promdemo.loadtest.plan.Operation;
+import dev.promdemo.loadtest.plan.PromThreshold;
 import dev.promdemo.loadtest.plan.Stage;
+import dev.promdemo.loadtest.plan.Stages;
 import dev.promdemo.loadtest.plan.Threshold;
 import org.HdrHistogram.Histogram;
 
@@ -73,6 +78,39 @@ public final class Console {
         }
         if (Runtime.getRuntime().availableProcessors() < 2) {
             out.println("warning: only one CPU; the generator may become the bottleneck (watch schedule lag)");
+        }
+    }
+
+    /**
+     * What Prometheus will be asked, per stage, and where faults go.
+     *
+     * @param prometheus Prometheus's URL, or {@code null} when the run has none
+     * @param stages the stages' names in order
+     * @param thresholds the Prometheus thresholds
+     * @param alerts the alert expectations
+     * @param faults how faults are injected, or {@code null} when no stage has one
+     */
+    public void monitoringPlan(String prometheus, List<String> stages, List<PromThreshold> thresholds,
+                               List<AlertExpectation> alerts, String faults) {
+        if (faults != null) {
+            out.println("loadtest: faults " + faults);
+        }
+        if (prometheus == null) {
+            out.println("loadtest: no Prometheus (--prometheus, PROMETHEUS_URL): stages are judged by the generator's "
+                                + "own measurements only");
+            return;
+        }
+        out.println("loadtest: verdicts from Prometheus " + prometheus + ":");
+        for (String stage : stages) {
+            StringBuilder line = new StringBuilder();
+            thresholds.stream().filter(t -> t.appliesTo(stage)).forEach(t -> line.append(line.isEmpty() ? "" : ", ")
+                    .append(t.name().equals(t.query()) ? t.expression() : t.name() + " " + t.bound()));
+            if (Stages.checksOrders(stage)) {
+                line.append(line.isEmpty() ? "" : ", ").append("orders placed = acknowledged");
+            }
+            alerts.stream().filter(a -> a.stage().equals(stage)).forEach(a -> line.append(line.isEmpty() ? "" : ", ")
+                    .append("alert ").append(a.alert()));
+            out.printf(Locale.ROOT, "  judge %-11s %s%n", stage, line);
         }
     }
 
@@ -142,10 +180,12 @@ public final class Console {
      *
      * @param results the stages
      * @param verification the verification pass, or {@code null}
+     * @param monitoring what Prometheus saw, or {@code null}
      * @param files what was written
      * @param verdict the last line: PASS, FAIL (exit 99) or INTERRUPTED (exit 130)
      */
-    public void results(List<StageResult> results, Verification verification, String files, String verdict) {
+    public void results(List<StageResult> results, Verification verification, Monitoring monitoring, String files,
+                        String verdict) {
         out.println();
         out.println("results (steady state, ms; corrected = coordinated-omission-corrected, observed = as sent):");
         for (StageResult s : results) {
@@ -166,11 +206,41 @@ public final class Console {
             if (s.stress() != null && !s.stress().launched()) {
                 out.println("    FAIL CPU stress did not start: " + s.stress().problem());
             }
+            if (s.fault() != null) {
+                out.println("    " + (s.fault().launched() && s.fault().problem() == null ? "PASS fault injected and "
+                        + "undone: " + s.fault().command() : "FAIL fault: " + s.fault().problem()));
+            }
             for (StageResult.Verdict v : s.verdicts()) {
                 out.printf(Locale.ROOT, "    %s %s (actual %s)%n", v.passed() ? "PASS" : "FAIL",
                            v.threshold().expression(),
                            Double.isNaN(v.actual()) ? "no samples" : v.threshold().format(v.actual()));
             }
+            if (monitoring != null) {
+                Double p95 = monitoring.stageServerP95().get(s.stage().name());
+                if (p95 != null) {
+                    out.printf(Locale.ROOT, "    server-side p95 %s (the API's own histogram, whole stage) beside "
+                                       + "client-side corrected p95 %s%n", fmt(p95),
+                               s.all().corrected().getTotalCount() == 0 ? "-"
+                                       : fmt(s.all().corrected().getValueAtPercentile(95) / 1000.0));
+                }
+                for (Check c : monitoring.checks()) {
+                    if (c.stage().equals(s.stage().name())) {
+                        printCheck(c);
+                    }
+                }
+            }
+        }
+        if (monitoring != null) {
+            monitoring.checks().stream().filter(c -> results.stream().noneMatch(s -> s.stage().name()
+                    .equals(c.stage()))).forEach(this::printCheck);
+            if (!monitoring.alerts().isEmpty()) {
+                out.println("alerts that fired during the run (Prometheus " + monitoring.prometheus() + "):");
+                for (Monitoring.AlertSpan a : monitoring.alerts()) {
+                    out.printf(Locale.ROOT, "  %-28s %-8s %s to %s%s%n", a.alert(), a.severity(), a.from(),
+                               a.to() == null ? "(still firing)" : a.to(), a.expected() ? "  expected" : "");
+                }
+            }
+            monitoring.notes().forEach(n -> out.println("note: " + n));
         }
         if (verification != null) {
             out.printf(Locale.ROOT, "verification: %s: %d checked of %d created, %d missing, %d different, "
@@ -181,6 +251,10 @@ public final class Console {
         }
         out.println("wrote " + files);
         out.println(verdict);
+    }
+
+    private void printCheck(Check c) {
+        out.printf(Locale.ROOT, "    %s prometheus: %s (%s)%n", c.passed() ? "PASS" : "FAIL", c.name(), c.actual());
     }
 
     private void printOp(String name, StageResult.OpStats s) {

@@ -17,7 +17,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.promdemo.loadtest.measure.Check;
 import dev.promdemo.loadtest.measure.Interval;
+import dev.promdemo.loadtest.measure.Monitoring;
 import dev.promdemo.loadtest.measure.RunResult;
 import dev.promdemo.loadtest.measure.StageResult;
 import dev.promdemo.loadtest.measure.Verification;
@@ -78,7 +80,27 @@ public final class Report {
                 + "Times in milliseconds.");
         ArrayNode stages = root.putArray("stages");
         for (StageResult s : run.stages()) {
-            stages.add(stage(s));
+            stages.add(stage(s, run.monitoring()));
+        }
+        if (run.monitoring() != null) {
+            Monitoring m = run.monitoring();
+            ObjectNode mon = root.putObject("monitoring");
+            mon.put("prometheus", m.prometheus());
+            mon.put("passed", m.passed());
+            ArrayNode runChecks = mon.putArray("run_checks");
+            m.checks().stream().filter(c -> run.stages().stream().noneMatch(s -> s.stage().name().equals(c.stage())))
+                    .forEach(c -> runChecks.add(check(c)));
+            ArrayNode alerts = mon.putArray("alerts");
+            for (Monitoring.AlertSpan a : m.alerts()) {
+                ObjectNode n = alerts.addObject();
+                n.put("alert", a.alert());
+                n.put("severity", a.severity());
+                n.put("firing_from", a.from().toString());
+                n.put("firing_to", a.to() == null ? null : a.to().toString());
+                n.put("expected", a.expected());
+            }
+            ArrayNode notes = mon.putArray("notes");
+            m.notes().forEach(notes::add);
         }
         if (run.verification() != null) {
             Verification v = run.verification();
@@ -95,7 +117,17 @@ public final class Report {
         return root;
     }
 
-    private static ObjectNode stage(StageResult s) {
+    private static ObjectNode check(Check c) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("kind", c.kind());
+        n.put("check", c.name());
+        n.put("expression", c.expression());
+        n.put("actual", c.actual());
+        n.put("passed", c.passed());
+        return n;
+    }
+
+    private static ObjectNode stage(StageResult s, Monitoring m) {
         Stage st = s.stage();
         ObjectNode n = JSON.createObjectNode();
         n.put("name", st.name());
@@ -140,6 +172,17 @@ public final class Report {
             stress.put("started_at", s.stress().started().toString());
             stress.put("ended_at", s.stress().ended().toString());
         }
+        if (s.fault() != null) {
+            ObjectNode fault = n.putObject("fault");
+            fault.put("name", st.fault().name());
+            fault.put("command", s.fault().command());
+            fault.put("launched", s.fault().launched());
+            if (s.fault().problem() != null) {
+                fault.put("problem", s.fault().problem());
+            }
+            fault.put("started_at", s.fault().started().toString());
+            fault.put("ended_at", s.fault().ended().toString());
+        }
         ArrayNode thresholds = n.putArray("thresholds");
         for (StageResult.Verdict v : s.verdicts()) {
             ObjectNode t = thresholds.addObject();
@@ -147,7 +190,19 @@ public final class Report {
             t.put("actual", Double.isNaN(v.actual()) ? "no samples" : v.threshold().format(v.actual()));
             t.put("passed", v.passed());
         }
-        n.put("passed", s.passed());
+        boolean passed = s.passed();
+        if (m != null) {
+            Double p95 = m.stageServerP95().get(st.name());
+            if (p95 == null) {
+                n.putNull("server_p95_ms");
+            } else {
+                n.put("server_p95_ms", round(p95));
+            }
+            ArrayNode checks = n.putArray("prometheus_checks");
+            m.checks().stream().filter(c -> c.stage().equals(st.name())).forEach(c -> checks.add(check(c)));
+            passed = passed && m.passed(st.name());
+        }
+        n.put("passed", passed);
         return n;
     }
 
@@ -216,6 +271,10 @@ public final class Report {
                     .add(p.shed());
         }
         data.put("run_start_ms", run.started().toEpochMilli());
+        ArrayNode server = data.putArray("server_p95");
+        if (run.monitoring() != null) {
+            run.monitoring().serverP95().forEach(p -> server.addArray().add(round(p[0])).add(round(p[1])));
+        }
         ObjectNode spectra = data.putObject("spectra");
         for (StageResult s : run.stages()) {
             ObjectNode sp = spectra.putObject(s.stage().name());

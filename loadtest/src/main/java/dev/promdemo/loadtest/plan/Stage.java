@@ -24,9 +24,29 @@ import java.time.Duration;
  * @param thinkMin the shortest think time between a user's requests
  * @param thinkMax the longest think time (uniform between the two)
  * @param stress whether CPU stress runs on the database host during the stage
+ * @param fault the fault injected during the stage, or {@code null}
  */
 public record Stage(String name, int fromUsers, int users, double rate, Duration ramp, Duration duration,
-                    double readRatio, Duration thinkMin, Duration thinkMax, boolean stress) {
+                    double readRatio, Duration thinkMin, Duration thinkMax, boolean stress, Fault fault) {
+    /**
+     * A stage without a fault.
+     *
+     * @param name the stage's name
+     * @param fromUsers the users at the start of the ramp
+     * @param users the users after the ramp
+     * @param rate requests per second for the open model, 0 for the closed model
+     * @param ramp how long the ramp lasts
+     * @param duration how long the steady state lasts
+     * @param readRatio the share of reads
+     * @param thinkMin the shortest think time
+     * @param thinkMax the longest think time
+     * @param stress whether CPU stress runs on the database host
+     */
+    public Stage(String name, int fromUsers, int users, double rate, Duration ramp, Duration duration,
+                 double readRatio, Duration thinkMin, Duration thinkMax, boolean stress) {
+        this(name, fromUsers, users, rate, ramp, duration, readRatio, thinkMin, thinkMax, stress, null);
+    }
+
     /**
      * Whether requests follow a fixed arrival rate (open model) rather than users (closed model).
      *

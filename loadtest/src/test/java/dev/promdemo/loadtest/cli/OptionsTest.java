@@ -130,6 +130,52 @@ class OptionsTest {
         }
     }
 
+    @Test
+    void faultsAddTheFaultStagesAfterDbStressAndTheirExpectations() {
+        RunConfig o = Options.parse(List.of("--stage", "demo", "--faults", "--prometheus", "http://127.0.0.1:9/"),
+                                    Map.of("FAULT_COMMAND", "true {fault} {seconds}"));
+        assertEquals(List.of("stabilise", "normal", "read-heavy", "write-heavy", "db-stress", "db-outage", "db-slow",
+                             "api-crash", "ramp-down"), o.stageNames());
+        assertEquals("http://127.0.0.1:9", o.prometheus().toString());
+        assertEquals("local", o.faults().mode());
+        assertTrue(o.alerts().stream().anyMatch(a -> a.expression().equals("db-outage:MysqlDown")));
+        assertTrue(o.promThresholds().stream().noneMatch(t -> t.stage().equals("db-stress")
+                && t.name().equals("host CPU")), "db-stress causes its CPU");
+        ConfigException e = assertThrows(ConfigException.class,
+                                         () -> Options.parse(List.of("--stage", "normal", "--faults"), ENV));
+        assertTrue(e.getMessage().contains("--faults"), e.getMessage());
+    }
+
+    @Test
+    void aFaultStageNeverEndsBeforeItsFaultAndAMinuteAfter() {
+        Stage s = Options.parse(List.of("--stage", "db-outage", "--duration", "10s", "--fault-length", "20s"), ENV)
+                .stages().getFirst();
+        assertEquals(Duration.ofSeconds(20), s.fault().length());
+        assertEquals(Duration.ofSeconds(140), s.length(), "60s before, 20s of fault, 60s after");
+        assertEquals("unavailable", Options.parse(List.of("--stage", "db-slow"), ENV).faults().mode());
+    }
+
+    @Test
+    void prometheusVerdictsNeedPrometheusAndValidExpressions() {
+        assertThrows(ConfigException.class, () -> Options.parse(List.of("--stage", "db-outage", "--expect-alert",
+                                                                        "db-outage:MysqlDown"), ENV));
+        assertThrows(ConfigException.class, () -> Options.parse(List.of("--stage", "normal", "--threshold",
+                                                                        "prom:up > 0"), ENV));
+        Map<String, String> env = Map.of("PROMETHEUS_URL", "http://127.0.0.1:9");
+        assertThrows(ConfigException.class, () -> Options.parse(List.of("--stage", "normal", "--expect-alert",
+                                                                        "db-outage:MysqlDown"), env));
+        RunConfig o = Options.parse(List.of("--stage", "normal", "--threshold", "prom:up > 0", "--threshold",
+                                            "normal/prom:job:http_server_requests_errors_per_requests:ratio_rate1m"
+                                                    + " < 0.01"), env);
+        assertEquals(1, o.promThresholds().stream().filter(t -> t.query().equals(
+                "job:http_server_requests_errors_per_requests:ratio_rate1m")).count(), "the given one replaces");
+        assertTrue(o.promThresholds().stream().anyMatch(t -> t.limit() == 0.01));
+        assertTrue(Options.parse(List.of("--stage", "normal"), ENV).promThresholds().isEmpty(),
+                   "no Prometheus, no Prometheus verdicts");
+        assertThrows(ConfigException.class, () -> Options.parse(List.of("--stage", "db-slow", "--fault-command",
+                                                                        "fault.sh db-slow"), ENV));
+    }
+
     private static int run(String... args) {
         PrintStream sink = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
         return Main.run(List.of(args), ENV, sink, sink, false, m -> { });
