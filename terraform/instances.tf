@@ -171,8 +171,13 @@ resource "aws_instance" "loadgen" {
   user_data = templatefile(local.cloud_init_template, {
     env = merge(
       local.runtime_env["loadgen"],
-      { API_URL = "http://${aws_lb.this.dns_name}:${local.api_port}" },
+      {
+        API_URL        = "http://${aws_lb.this.dns_name}:${local.api_port}"
+        PROMETHEUS_URL = "http://${aws_instance.monitor.private_ip}:9090"
+      },
       local.rds ? {} : { DB_INSTANCE_ID = aws_instance.db[0].id },
+      # api-crash kills one named API host; the loadgen's IAM allows only that one (iam.tf).
+      var.api_autoscaling ? {} : { API_INSTANCE_ID = aws_instance.api["${var.project}-api-1"].id },
     )
   })
 

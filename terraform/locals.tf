@@ -65,6 +65,8 @@ locals {
       # The load generator serves metrics only while a stage runs.
       loadgen-metrics-from-monitor = { from = "monitor", to = "loadgen", port = 9464, description = "Load generator metrics from Prometheus" }
       loadgen-node-from-monitor    = { from = "monitor", to = "loadgen", port = 9100, description = "node_exporter from Prometheus" }
+      # The load generator judges every stage by what Prometheus saw (--prometheus, PROMETHEUS_URL).
+      monitor-prometheus-from-loadgen = { from = "loadgen", to = "monitor", port = 9090, description = "Prometheus query API from the load generator (verdicts)" }
       # EC2 discovery gives Prometheus the monitor's own private address too.
       monitor-node-from-monitor = { from = "monitor", to = "monitor", port = 9100, description = "node_exporter from Prometheus on the same host" }
     },

@@ -23,6 +23,7 @@ const INGRESS_COMMON = [
   ['api', 8000, 'monitor'], ['api', 9100, 'monitor'], ['db', 3306, 'api'],
   ['loadgen', 9464, 'monitor'], ['loadgen', 9100, 'monitor'],
   ['monitor', 9100, 'monitor'], ['monitor', 9090, 'operator'], ['monitor', 3000, 'operator'],
+  ['monitor', 9090, 'loadgen'],
 ];
 const INGRESS = {
   instance: [...INGRESS_COMMON, ['db', 9104, 'monitor'], ['db', 9100, 'monitor']],
@@ -56,7 +57,7 @@ const PARAMETERS = {
   rds: { api: ['db/app-password'], db: ['db/app-password', 'db/exporter-password'], monitor: ['monitor/*', 'db/master-password', 'db/app-password', 'db/exporter-password'], loadgen: [] },
 };
 const RUNTIME_ENV_KEYS = new Set(['PROJECT', 'ROLE', 'AWS_REGION', 'SSM_PREFIX', 'DB_HOST', 'API_URL', 'DB_INSTANCE_ID',
-  'DB_STRESS_DOCUMENT', 'DB_STRESS_STOP_DOCUMENT']);
+  'API_INSTANCE_ID', 'PROMETHEUS_URL', 'DB_STRESS_DOCUMENT', 'DB_STRESS_STOP_DOCUMENT']);
 // The db-stress Run Command documents (the loadgen's contract): name suffix => the parameters they take.
 const STRESS_DOCUMENTS = { db_stress: { suffix: 'db-stress', parameters: { durationSeconds: 'Integer' } }, db_stress_stop: { suffix: 'db-stress-stop', parameters: {} } };
 // The fault stages' Run Command documents (ssm-documents.tf): aws_ssm_document.fault[<fault>] takes an Integer
@@ -300,7 +301,8 @@ async function checkSecrets(mod, problems) {
 // they appear as the expressions that produce them.
 // The load generator targets the load balancer; DB_HOST is the db host's address or the RDS endpoint, which the
 // monitor also gets with RDS (it creates the accounts and runs mysqld_exporter); with RDS there is no db host for
-// the stress-ng Run Command.
+// the stress-ng Run Command. The loadgen is judged by the monitor's Prometheus and crashes the first API host,
+// which is the only one its IAM names (none when the API hosts come from the Auto Scaling group).
 function expectedRuntimeEnv(role, vars) {
   const rds = vars.db_mode === 'rds';
   const dbHost = rds ? 'aws_db_instance.this[0].address' : 'aws_instance.db[0].private_ip';
@@ -308,7 +310,9 @@ function expectedRuntimeEnv(role, vars) {
   if (role === 'api' || (role === 'monitor' && rds)) env.DB_HOST = dbHost;
   if (role === 'loadgen') {
     env.API_URL = 'http://aws_lb.this.dns_name:5000';
+    env.PROMETHEUS_URL = 'http://aws_instance.monitor.private_ip:9090';
     if (!rds) env.DB_INSTANCE_ID = 'aws_instance.db[0].id';
+    if (!vars.api_autoscaling) env.API_INSTANCE_ID = `aws_instance.api["${vars.project}-api-1"].id`;
     env.DB_STRESS_DOCUMENT = 'aws_ssm_document.db_stress.name';
     env.DB_STRESS_STOP_DOCUMENT = 'aws_ssm_document.db_stress_stop.name';
   }
