@@ -75,15 +75,35 @@ one_test_file_per_rules_file() {
 
 local_config_is_valid() {
   "$OBS/bin/render-config" local "$TMP/local-config" && promtool check config "$TMP/local-config/prometheus.yml" &&
-    # The local variant differs from the AWS one only in discovery.
-    python3 - "$OBS/prometheus/prometheus.yml" "$TMP/local-config/prometheus.yml" <<'PY'
+    # The local variant differs from the AWS one only in discovery, and in the local-only jobs it appends.
+    python3 - "$OBS/prometheus/prometheus.yml" "$TMP/local-config/prometheus.yml" "$OBS/prometheus/local-jobs.yml" <<'PY'
 import sys, yaml
-aws, local = (yaml.safe_load(open(p)) for p in sys.argv[1:3])
+aws, local, extra = (yaml.safe_load(open(p)) for p in sys.argv[1:4])
+names = [j["job_name"] for j in extra["scrape_configs"]]
+assert [j["job_name"] for j in local["scrape_configs"]][-len(names):] == names, "the local-only jobs are missing"
+local["scrape_configs"] = local["scrape_configs"][:-len(names)]
 for c in aws["scrape_configs"] + local["scrape_configs"]:
     c.pop("ec2_sd_configs", None)
     c.pop("file_sd_configs", None)
 assert aws == local, "the local config differs from the AWS one beyond target discovery"
 PY
+}
+
+# Several API and load generator processes (./demo up --api 3 --loadgen 2): one target each, every instance unique,
+# and HAProxy's endpoint in job haproxy; without HAProxy, that job has no target.
+local_config_scales_out() {
+  "$OBS/bin/render-config" local "$TMP/scaled" api=127.0.1.11,127.0.1.12,127.0.1.13 lb=127.0.1.1 \
+    loadgen=127.0.1.21,127.0.1.22 && promtool check config "$TMP/scaled/prometheus.yml" >/dev/null &&
+    jq -e '[.[] | .labels.__meta_ec2_tag_Name] == ["local-api-1", "local-api-2", "local-api-3"]' \
+      "$TMP/scaled/targets/order-api.json" >/dev/null &&
+    jq -e '[.[] | .targets[0]] == ["127.0.1.11:8000", "127.0.1.12:8000", "127.0.1.13:8000"]' \
+      "$TMP/scaled/targets/order-api.json" >/dev/null &&
+    jq -e '[.[] | .labels.__meta_ec2_tag_Name] == ["local-loadgen-1", "local-loadgen-2"]' \
+      "$TMP/scaled/targets/loadgen.json" >/dev/null &&
+    jq -e '[.[] | .targets[0], .labels.__meta_ec2_tag_Name] == ["127.0.1.1:8404", "local-lb"]' \
+      "$TMP/scaled/targets/haproxy.json" >/dev/null &&
+    jq -e 'length == 0' "$TMP/local-config/targets/haproxy.json" >/dev/null &&
+    ! "$OBS/bin/render-config" local "$TMP/bad" api=10.0.0.1 2>/dev/null
 }
 
 dashboards_are_generated() {
@@ -100,6 +120,7 @@ exporter_flags_are_clean() {
 echo "observability: static checks"
 check "promtool check config prometheus.yml (AWS)" promtool check config "$OBS/prometheus/prometheus.yml"
 check "local config renders, is valid and differs only in discovery" local_config_is_valid
+check "local config with 3 APIs, HAProxy and 2 load generators: a unique instance each" local_config_scales_out
 check "promtool check rules --lint=all --lint-fatal" \
   promtool check rules --lint=all --lint-fatal "$OBS"/prometheus/rules/*.rules.yml
 check "one test file per rules file" one_test_file_per_rules_file

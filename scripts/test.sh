@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# scripts/test.sh: the local stack's own tests: its scripts are clean, its data survives stops, and no fault loses
-# an acknowledged order (scripts/fault-matrix.sh). Prints "scripts: N passed, M failed".
+# scripts/test.sh: the local stack's own tests: its scripts are clean, its data survives stops, no fault loses an
+# acknowledged order (scripts/fault-matrix.sh), and neither does killing one of several API processes behind HAProxy
+# (scripts/check-scale-out.sh). Prints "scripts: N passed, M failed".
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -78,6 +79,22 @@ if before=$(sql "SELECT COUNT(*) FROM orders" 2>/dev/null); then
 else
   fail "the matrix's stack is not up for the persistence checks"
 fi
+
+"$STACK" down >/dev/null 2>&1 || true
+
+# Several API processes behind HAProxy, one killed mid-run (scripts/check-scale-out.sh), on a stack of its own.
+log=$(mktemp)
+set +e
+env -u LOCAL_STACK_NET -u LOCAL_STACK_DIR bash "$ROOT/scripts/check-scale-out.sh" 2>&1 | tee "$log"
+set -e
+summary=$(grep -E '^scale-out: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1 || true)
+if [ -z "$summary" ]; then
+  fail "the scale-out check printed no summary"
+else
+  PASSED=$((PASSED + $(sed -E 's/^[^:]+: ([0-9]+) passed.*/\1/' <<<"$summary")))
+  FAILED=$((FAILED + $(sed -E 's/^[^:]+: [0-9]+ passed, ([0-9]+) failed.*/\1/' <<<"$summary")))
+fi
+rm -f "$log"
 
 echo "scripts: $PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]
