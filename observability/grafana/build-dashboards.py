@@ -210,7 +210,8 @@ application = dashboard(
      ("Hosts", [
          panel("timeseries", "Requests/s by host, and the total",
                "Requests per second served by each API host and by all of them. On AWS the load balancer spreads "
-               "them: a host near 0 is out of its target group (readiness failing) or not registered.", "reqps",
+               "them (locally HAProxy, with ./demo up --api N): a host near 0 is out of its target group (readiness "
+               "failing) or not registered.", "reqps",
                [(f"sum by (instance) (rate(http_server_requests_seconds_count{{{API}}}[{RI}]))", "{{instance}}"),
                 (f"sum(rate(http_server_requests_seconds_count{{{API}}}[{RI}]))", "total", "B")], min=0),
          panel("timeseries", "p95 latency by host",
@@ -342,6 +343,11 @@ load_test = dashboard(
                  "p50"),
                 (f"histogram_quantile(0.99, sum by (le) (rate(loadtest_schedule_lag_seconds_bucket{{{LG}}}[{RI}])))",
                  "p99", "B")]),
+         panel("timeseries", "Requests/s by load generator, and the total",
+               "Requests per second each load generator completed, and all of them: the shards of one test "
+               "(loadtest --shard i/N) each send their share; every other panel here sums over them.", "reqps",
+               [(f"sum by (instance) (rate(loadtest_requests_total{{{LG}}}[{RI}]))", "{{instance}}"),
+                (f"sum(rate(loadtest_requests_total{{{LG}}}[{RI}]))", "total", "B")], w=24, min=0),
      ]),
      ("Latency: client and server", [
          panel("timeseries", "p95 latency: client and server", "p95 as the generator measured it (network and "
