@@ -38,16 +38,19 @@ public final class Judge {
     /** Lookback of 1-minute rates: a stage's points are judged from this far into it. */
     private static final Duration LEAD = Duration.ofSeconds(60);
     /**
-     * Between a fault and an alert's first firing, beyond the rule's {@code for:}: two 15 s scrapes, one 15 s
-     * evaluation and a 1-minute rate window that must fill with the fault.
+     * Between a fault and an alert's first firing, beyond the rule's {@code for:}: two 15 s scrape intervals (the
+     * fault shows in the next scrape, the rule sees it at its next evaluation). An alert whose expression reads a
+     * range ({@code rate(...[1m])}, directly or through a recording rule) also waits for that range to fill with
+     * the fault, so its bound adds the range: a sudden change shows fully in a 1-minute rate only a minute later.
      */
-    static final Duration FIRE_SLACK = Duration.ofSeconds(105);
+    static final Duration FIRE_SLACK = Duration.ofSeconds(30);
 
     private final PrometheusApi api;
     private final PrometheusApi.Rules rules;
     private final List<PromThreshold> thresholds;
     private final List<AlertExpectation> expectations;
     private final Consumer<String> progress;
+    private final int shards;
     private final List<Check> checks = new CopyOnWriteArrayList<>();
     private final List<String> notes = new CopyOnWriteArrayList<>();
     private final Map<String, Double> stageP95 = new ConcurrentHashMap<>();
@@ -56,8 +59,9 @@ public final class Judge {
     private volatile boolean stopped;
 
     private Judge(PrometheusApi api, PrometheusApi.Rules rules, List<PromThreshold> thresholds,
-                  List<AlertExpectation> expectations, Consumer<String> progress) {
+                  List<AlertExpectation> expectations, int shards, Consumer<String> progress) {
         this.api = api;
+        this.shards = shards;
         this.rules = rules;
         this.thresholds = thresholds;
         this.expectations = expectations;
@@ -70,13 +74,15 @@ public final class Judge {
      * @param prometheus Prometheus's base URL
      * @param thresholds the Prometheus thresholds of the run
      * @param expectations the alert expectations of the run
+     * @param shards how many load generators run the test ({@code --shard I/N}'s N): with more than one, the orders
+     *               acknowledged are every generator's, summed by Prometheus
      * @param progress where notes go while the run goes on
      * @return the judge
      * @throws IOException if Prometheus does not answer
      * @throws ConfigException if an alert or recording rule is unknown to it
      */
     public static Judge connect(URI prometheus, List<PromThreshold> thresholds, List<AlertExpectation> expectations,
-                                Consumer<String> progress) throws IOException {
+                                int shards, Consumer<String> progress) throws IOException {
         PrometheusApi api = new PrometheusApi(prometheus);
         PrometheusApi.Rules rules = api.rules();
         List<String> unknown = new ArrayList<>();
@@ -97,7 +103,7 @@ public final class Judge {
                                               + "; its rules API lists " + rules.alerts().size() + " alerts and "
                                               + rules.records().size() + " recording rules");
         }
-        return new Judge(api, rules, thresholds, expectations, progress);
+        return new Judge(api, rules, thresholds, expectations, shards, progress);
     }
 
     /**
@@ -206,22 +212,53 @@ public final class Judge {
                         + "orders_placed_total missing or renamed?)", false);
             }
             double placed = s.getFirst().samples().getFirst().value();
+            double acked = w.ackedOrders();
+            String whose = String.format(Locale.ROOT, "%d acknowledged to the generator", w.ackedOrders());
+            if (shards > 1) {
+                // Every shard's acknowledged orders, not only this one's: the API placed them all.
+                String ackQuery = Stages.ORDERS_ACKNOWLEDGED.replace(Stages.STAGE, w.name())
+                        .replace(PromThreshold.WINDOW, seconds + "s");
+                query = query + " vs " + ackQuery;
+                List<PrometheusApi.Series> a = api.instant(ackQuery, w.end());
+                List<PrometheusApi.Series> g = api.instant(Stages.LOAD_GENERATORS.replace(Stages.STAGE, w.name()),
+                                                           w.end());
+                long generators = g.isEmpty() ? 0 : Math.round(g.getFirst().samples().getFirst().value());
+                if (a.isEmpty() || generators < shards) {
+                    return new Check(w.name(), "orders", name, query, String.format(Locale.ROOT,
+                            "Prometheus has the counts of %d of the test's %d load generators for this stage (is "
+                                    + "every shard's metrics address scraped as job loadgen?); this one acknowledged "
+                                    + "%d", generators, shards, w.ackedOrders()), false);
+                }
+                acked = a.getFirst().samples().getFirst().value();
+                whose = String.format(Locale.ROOT, "%.0f acknowledged to the %d load generators per Prometheus (this "
+                        + "one's own: %d)", acked, generators, w.ackedOrders());
+            }
             // increase() extrapolates to the window's edges from samples 15 s apart: allow 5 % and a few orders.
-            double allowed = 5 + 0.05 * w.ackedOrders();
-            boolean ok = Math.abs(placed - w.ackedOrders()) <= allowed;
+            double allowed = 5 + 0.05 * acked;
+            boolean ok = Math.abs(placed - acked) <= allowed;
             return new Check(w.name(), "orders", name, query, String.format(Locale.ROOT,
-                    "%.0f placed per Prometheus, %d acknowledged to the generator (allowed difference %.0f)",
-                    placed, w.ackedOrders(), allowed), ok);
+                    "%.0f placed per Prometheus, %s (allowed difference %.0f)", placed, whose, allowed), ok);
         } catch (IOException e) {
             return new Check(w.name(), "orders", name, query, "Prometheus did not answer: " + e.getMessage(), false);
         }
+    }
+
+    /** How long after its fault an alert may take to fire: its {@code for:}, two scrapes and its range. */
+    static Duration fireWithin(PrometheusApi.Alert rule) {
+        return rule.hold().plus(FIRE_SLACK).plus(rule.window());
+    }
+
+    private static String bound(PrometheusApi.Alert rule) {
+        return "bound " + fireWithin(rule).toSeconds() + "s = for: " + rule.hold().toSeconds() + "s + 2 scrapes "
+                + FIRE_SLACK.toSeconds() + "s" + (rule.window().isZero() ? ""
+                : " + its " + rule.window().toSeconds() + "s range");
     }
 
     private Check alert(Window w, AlertExpectation e) {
         PrometheusApi.Alert rule = rules.alerts().get(e.alert());
         Instant start = w.faultStart() != null ? w.faultStart() : w.start();
         Instant end = w.faultEnd() != null ? w.faultEnd() : w.end();
-        Duration fireWithin = rule.hold().plus(FIRE_SLACK);
+        Duration fireWithin = fireWithin(rule);
         if (w.faultStart() != null && !w.faultLaunched()) {
             return new Check(w.name(), "alert", e.alert(), e.expression(), "not judged: the fault did not start",
                              false);
@@ -258,7 +295,7 @@ public final class Judge {
                             : (stopped ? "not judged, the run was stopped: " : "undecided when its bound passed: ")
                                     + v.actual();
                     return new Check(w.name(), "alert", e.alert() + " fires and resolves", e.expression(),
-                                     actual + " (for: " + rule.hold().toSeconds() + "s)", passed && !stopped);
+                                     actual + " (" + bound(rule) + ")", passed && !stopped);
                 }
                 if (opened == null || !opened.equals(v.actual())) {
                     opened = v.actual();
