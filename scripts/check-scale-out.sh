@@ -17,7 +17,7 @@ Starts its own local stack (LOCAL_STACK_NET, default 127.0.6; LOCAL_STACK_DIR, d
 process's share of the requests HAProxy sent while all of them served, SIGKILLs api-2, and checks what follows.
 
   --api N             API processes behind HAProxy (default 3; at least 2)
-  --loadgen M         sharded load generators (default 1)
+  --loadgen M         sharded load generators (default 2)
   --rate N            requests per second of the whole load (default 60)
   --window S          seconds of load measured for the shares before the kill (default 15)
   --after S           seconds of load after the kill (default 25)
@@ -28,7 +28,7 @@ TXT
 }
 
 APIS=3
-LOADGENS=1
+LOADGENS=2
 RATE=60
 WINDOW=15
 AFTER=25
