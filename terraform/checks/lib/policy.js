@@ -10,6 +10,7 @@ const path = require('node:path');
 const YAML = require('yaml');
 const { Sym, Unknown, expressions, evaluate, evaluateValue, references } = require('./expr');
 const tiers = require('./policy-tiers');
+const loadtest = require('./policy-loadtest');
 
 const ROLES = ['api', 'db', 'monitor', 'loadgen'];
 const OPERATOR = '198.51.100.0/24'; // a documentation range standing in for var.operator_cidr
@@ -417,11 +418,13 @@ async function checkIamIn(mod, problems, vars) {
   for (const st of statements) {
     const where = `data.aws_iam_policy_document.${st.doc}`;
     if (st.notActions) problems.push(`${where}: not_actions grants everything else`);
+    // A Deny may be as wide as it likes (the results bucket refuses s3:* without TLS); what is allowed may not.
+    if (st.effect !== 'Allow') continue;
     for (const a of st.actions) if (String(a).includes('*')) problems.push(`${where}: wildcard action ${a}`);
     if (st.resources.includes('*')) {
       for (const a of st.actions) if (!RESOURCE_STAR_OK.has(a) && a !== 'sts:AssumeRole') problems.push(`${where}: ${a} on Resource "*"; scope it to ARNs (only actions without resource-level permissions may use "*")`);
     }
-    for (const role of st.roles) if (st.effect === 'Allow') granted[role].push(st);
+    for (const role of st.roles) granted[role].push(st);
   }
   for (const block of mod.blocks.filter((b) => b.type === 'aws_iam_role_policy_attachment' || b.type === 'aws_iam_policy_attachment')) {
     problems.push(`${block.type}.${block.name}: managed policies grant more than the roles need (AmazonSSMManagedInstanceCore reads every parameter); use the inline documents`);
@@ -533,9 +536,9 @@ function checkConventions(mod, problems) {
 async function checkPolicy(mod) {
   const problems = [];
   const steps = [checkSecurityGroups, checkOperatorCidr, checkInstances, checkAmiLookup, checkSecrets, checkUserData, checkIam, checkStressDocuments, checkFaultDocuments, checkConventions,
-    tiers.checkLoadBalancer, tiers.checkDatabase, tiers.checkAutoscaling];
-  // The tiers' checks (lib/policy-tiers.js) evaluate the configuration with these.
-  const helpers = { variableValues, instancesOf, value, expectedRuntimeEnv };
+    tiers.checkLoadBalancer, tiers.checkDatabase, tiers.checkAutoscaling, loadtest.checkLoadtestRuns];
+  // The tiers' checks (lib/policy-tiers.js, lib/policy-loadtest.js) evaluate the configuration with these.
+  const helpers = { variableValues, instancesOf, value, expectedRuntimeEnv, policyStatements };
   for (const step of steps) {
     try {
       await step(mod, problems, helpers);
