@@ -75,7 +75,7 @@ resource "aws_db_instance" "this" {
 # The monitor creates the accounts (master password) and runs mysqld_exporter
 ################################################################################
 
-# Separate from iam.tf's monitor policy, and only with RDS: the three database passwords. On the db host the
+# Separate from iam.tf's monitor policy, and only with RDS: the four database passwords. On the db host the
 # db itself reads the app and exporter passwords; with RDS nothing else can.
 data "aws_iam_policy_document" "monitor_rds" {
   count = local.rds ? 1 : 0
@@ -87,6 +87,7 @@ data "aws_iam_policy_document" "monitor_rds" {
       aws_ssm_parameter.this["db/master-password"].arn,
       aws_ssm_parameter.this["db/app-password"].arn,
       aws_ssm_parameter.this["db/exporter-password"].arn,
+      aws_ssm_parameter.this["db/stress-password"].arn,
     ]
   }
 }
@@ -97,4 +98,28 @@ resource "aws_iam_role_policy" "monitor_rds" {
   name   = "monitor-rds"
   role   = aws_iam_role.this["monitor"].id
   policy = data.aws_iam_policy_document.monitor_rds[0].json
+}
+
+################################################################################
+# The load generator's db-stress on RDS: SQL stress as an account without privileges
+################################################################################
+
+# stress-ng cannot run on RDS, so loadtest --stress sql runs CPU-bound statements (SELECT BENCHMARK) as the stress
+# account, which the monitor creates with no grant at all. The loadgen reads that password and nothing else.
+data "aws_iam_policy_document" "loadgen_rds" {
+  count = local.rds ? 1 : 0
+
+  statement {
+    sid       = "ReadStressPassword"
+    actions   = ["ssm:GetParameter"]
+    resources = [aws_ssm_parameter.this["db/stress-password"].arn]
+  }
+}
+
+resource "aws_iam_role_policy" "loadgen_rds" {
+  count = local.rds ? 1 : 0
+
+  name   = "loadgen-rds"
+  role   = aws_iam_role.this["loadgen"].id
+  policy = data.aws_iam_policy_document.loadgen_rds[0].json
 }

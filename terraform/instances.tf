@@ -167,7 +167,8 @@ resource "aws_instance" "loadgen" {
   user_data_replace_on_change = true
 
   # The load balancer's name resolves to its private addresses in both zones. The db-stress Run Command needs a
-  # db host: with RDS there is none, so no DB_INSTANCE_ID (db-stress on RDS is the load generator's SQL stress).
+  # db host: with RDS there is none, so no DB_INSTANCE_ID but DB_HOST, the endpoint, for the load generator's SQL
+  # stress (loadtest --stress sql, the stress user's password from SSM).
   user_data = templatefile(local.cloud_init_template, {
     env = merge(
       local.runtime_env["loadgen"],
@@ -175,7 +176,7 @@ resource "aws_instance" "loadgen" {
         API_URL        = "http://${aws_lb.this.dns_name}:${local.api_port}"
         PROMETHEUS_URL = "http://${aws_instance.monitor.private_ip}:9090"
       },
-      local.rds ? {} : { DB_INSTANCE_ID = aws_instance.db[0].id },
+      local.rds ? { DB_HOST = local.db_host } : { DB_INSTANCE_ID = aws_instance.db[0].id },
       # api-crash kills one named API host; the loadgen's IAM allows only that one (iam.tf).
       var.api_autoscaling ? {} : { API_INSTANCE_ID = aws_instance.api["${var.project}-api-1"].id },
     )

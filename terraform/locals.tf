@@ -73,6 +73,7 @@ locals {
     local.rds ? {
       # RDS: the monitor creates the accounts and runs mysqld_exporter against the endpoint.
       db-mysql-from-monitor                = { from = "monitor", to = "db", port = 3306, description = "MySQL from the monitor (account bootstrap, mysqld_exporter)" }
+      db-mysql-from-loadgen                = { from = "loadgen", to = "db", port = 3306, description = "MySQL from the load generator (db-stress's SQL stress, as the unprivileged stress user)" }
       monitor-mysqld-exporter-from-monitor = { from = "monitor", to = "monitor", port = 9104, description = "mysqld_exporter for RDS from Prometheus on the same host" }
       } : {
       db-mysqld-exporter-from-monitor = { from = "monitor", to = "db", port = 9104, description = "mysqld_exporter from Prometheus" }

@@ -36,6 +36,10 @@ locals {
       "monitor/grafana-admin-password" = "Grafana admin password"
     },
     # RDS: the master user's password, which the monitor uses to create the two accounts (database.tf).
-    local.rds ? { "db/master-password" = "RDS master password (the monitor creates the accounts with it)" } : {},
+    # The load generator's SQL stress logs in with the stress account (no privilege) instead (loadtest --stress sql).
+    local.rds ? {
+      "db/master-password" = "RDS master password (the monitor creates the accounts with it)"
+      "db/stress-password" = "MySQL password of the load generator's stress user (db-stress on RDS; no privilege)"
+    } : {},
   )
 }

@@ -113,7 +113,8 @@ p = sys.argv[1]
 alphabet = string.ascii_letters + string.digits
 pw = lambda: "".join(secrets.choice(alphabet) for _ in range(32))
 print(json.dumps({f"/{p}/db/app-password": pw(), f"/{p}/db/exporter-password": pw(),
-                  f"/{p}/monitor/grafana-admin-password": pw(), f"/{p}/db/master-password": pw()}))
+                  f"/{p}/monitor/grafana-admin-password": pw(), f"/{p}/db/master-password": pw(),
+                  f"/{p}/db/stress-password": pw()}))
 PY
   # This deployment's four instances, a stopped one, and one of the default project that must not be scraped.
   {
@@ -506,7 +507,7 @@ boot_check_reboot() {
 # gets a master user reachable from the VPC, as RDS has, and loses the application account its own boot made, so
 # only the monitor can bring it back.
 boot_check_rds() {
-  local master vpc_host users mode code
+  local master vpc_host users grants mode code
   master=$(jq -r --arg n "/$PROJECT/db/master-password" '.[$n]' "$WORK/parameters.json")
   vpc_host="$NET.0/255.255.255.0"
   in_role db mysql -e "CREATE USER 'admin'@'%' IDENTIFIED BY '$master';
@@ -526,6 +527,14 @@ boot_check_rds() {
   echo "  [db] accounts after the monitor's RDS boot: $users"
   [ "$users" = "exporter@$vpc_host exporter@localhost orders@$vpc_host" ] ||
     { echo "  [monitor] FAIL the monitor did not create orders and exporter from the VPC"; return 1; }
+  # The load generator's SQL stress account: from the VPC, no privilege beyond logging in.
+  grants=$(in_role db mysql -N -e "SHOW GRANTS FOR 'stress'@'$vpc_host'") ||
+    { echo "  [monitor] FAIL the monitor did not create the stress account"; return 1; }
+  echo "  [db] stress account: $grants"
+  if [ "$(wc -l <<<"$grants")" -ne 1 ] || [[ "$grants" != "GRANT USAGE ON *.* TO "* ]]; then
+    echo "  [monitor] FAIL the stress account has privileges: $grants"
+    return 1
+  fi
   mode=$(in_role monitor stat -c '%a %U' /etc/prometheus-demo/mysqld-exporter.my.cnf)
   [ "$mode" = "600 prometheus" ] || { echo "  [monitor] FAIL the exporter's my.cnf is $mode"; return 1; }
   in_net curl -fsS "http://${ROLE_IP[monitor]}:9104/metrics" | grep -q '^mysql_up 1' ||

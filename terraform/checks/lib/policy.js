@@ -28,7 +28,7 @@ const INGRESS_COMMON = [
 ];
 const INGRESS = {
   instance: [...INGRESS_COMMON, ['db', 9104, 'monitor'], ['db', 9100, 'monitor']],
-  rds: [...INGRESS_COMMON, ['db', 3306, 'monitor'], ['monitor', 9104, 'monitor']],
+  rds: [...INGRESS_COMMON, ['db', 3306, 'monitor'], ['monitor', 9104, 'monitor'], ['db', 3306, 'loadgen']],
 };
 // The roles that are EC2 hosts in each db_mode.
 const HOSTS = { instance: ROLES, rds: ROLES.filter((r) => r !== 'db') };
@@ -52,10 +52,11 @@ const RESOURCE_STAR_OK = new Set([
 ]);
 const SESSION_MANAGER = ['ssm:UpdateInstanceInformation', 'ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'];
 // Parameters each role may read (below /<project>/), from docs/architecture.md. With RDS the monitor creates
-// the accounts, so it reads the master password and the two it sets.
+// the accounts, so it reads the master password and the three it sets, and the load generator reads the stress
+// user's (its SQL stress, as a user without privileges, is db-stress on RDS).
 const PARAMETERS = {
   instance: { api: ['db/app-password'], db: ['db/app-password', 'db/exporter-password'], monitor: ['monitor/*'], loadgen: [] },
-  rds: { api: ['db/app-password'], db: ['db/app-password', 'db/exporter-password'], monitor: ['monitor/*', 'db/master-password', 'db/app-password', 'db/exporter-password'], loadgen: [] },
+  rds: { api: ['db/app-password'], db: ['db/app-password', 'db/exporter-password'], monitor: ['monitor/*', 'db/master-password', 'db/app-password', 'db/exporter-password', 'db/stress-password'], loadgen: ['db/stress-password'] },
 };
 const RUNTIME_ENV_KEYS = new Set(['PROJECT', 'ROLE', 'AWS_REGION', 'SSM_PREFIX', 'DB_HOST', 'API_URL', 'DB_INSTANCE_ID',
   'API_INSTANCE_ID', 'PROMETHEUS_URL', 'DB_STRESS_DOCUMENT', 'DB_STRESS_STOP_DOCUMENT']);
@@ -313,6 +314,7 @@ function expectedRuntimeEnv(role, vars) {
     env.API_URL = 'http://aws_lb.this.dns_name:5000';
     env.PROMETHEUS_URL = 'http://aws_instance.monitor.private_ip:9090';
     if (!rds) env.DB_INSTANCE_ID = 'aws_instance.db[0].id';
+    else env.DB_HOST = dbHost;
     if (!vars.api_autoscaling) env.API_INSTANCE_ID = `aws_instance.api["${vars.project}-api-1"].id`;
     env.DB_STRESS_DOCUMENT = 'aws_ssm_document.db_stress.name';
     env.DB_STRESS_STOP_DOCUMENT = 'aws_ssm_document.db_stress_stop.name';

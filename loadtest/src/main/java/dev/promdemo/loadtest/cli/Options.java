@@ -96,8 +96,13 @@ final class Options {
                                       (api-crash), and ${PROJECT}-<fault>-undo if the stage ends early
 
             Database CPU stress (stages marked with CPU stress; a stage whose stress does not start fails):
-              --stress MODE           auto (default: aws if $DB_INSTANCE_ID is set, else local if stress-ng is on
-                                      the PATH, else the stage fails), local, aws or none
+              --stress MODE           auto (default: aws if $DB_INSTANCE_ID is set, else sql if $DB_STRESS_URL or
+                                      $DB_HOST is set, else local if stress-ng is on the PATH, else the stage
+                                      fails), local, aws, sql or none. sql runs CPU-bound statements in the
+                                      database itself (SELECT BENCHMARK(...)), for RDS where stress-ng cannot
+                                      run: JDBC URL $DB_STRESS_URL (default jdbc:mysql://$DB_HOST:3306/), account
+                                      $DB_STRESS_USER (default stress, needs no privilege) / $DB_STRESS_PASSWORD
+              --stress-connections N  sql: statements run at once, each one database thread (default 4)
               --no-stress             same as --stress none: run stress stages without stress
               --stress-command CMD    command started (sh -c) when the stage starts instead; {seconds} is replaced
                                       by the stage length. local runs stress-ng --cpu 0 --timeout {seconds}s
@@ -133,6 +138,7 @@ final class Options {
      * @param args the arguments
      * @param env the environment ({@code API_URL}, {@code DB_INSTANCE_ID}, {@code API_INSTANCE_ID},
      *            {@code DB_STRESS_DOCUMENT}, {@code DB_STRESS_STOP_DOCUMENT}, {@code PROJECT}, {@code PATH},
+     *            {@code DB_HOST}, {@code DB_STRESS_URL}, {@code DB_STRESS_USER}, {@code DB_STRESS_PASSWORD},
      *            {@code GIT_COMMIT}, {@code PROMETHEUS_URL}, {@code FAULT_COMMAND})
      * @return what to run, or {@code null} if {@code --help} was asked for
      * @throws ConfigException if anything is unknown or malformed
@@ -163,6 +169,7 @@ final class Options {
         String stressMode = "auto";
         String stressCommand = null;
         String stressStopCommand = null;
+        int stressConnections = DbStress.Settings.DEFAULT_SQL_CONNECTIONS;
         int verify = -1;
         boolean help = false;
         boolean faults = false;
@@ -194,6 +201,7 @@ final class Options {
                 case "--no-stress" -> stressMode = "none";
                 case "--stress-command" -> stressCommand = p.value(option);
                 case "--stress-stop-command" -> stressStopCommand = p.value(option);
+                case "--stress-connections" -> stressConnections = p.intValue(option, 1, 64);
                 case "--out" -> out = Path.of(p.value(option));
                 case "--interval" -> interval = positive(option, duration(option, p.value(option)));
                 case "--verify" -> {
@@ -265,10 +273,11 @@ final class Options {
             out = Path.of("loadtest-results", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         }
         DbStress.Settings stress = DbStress.Settings.resolve(
-                stressMode, stressCommand, stressStopCommand,
+                stressMode, stressCommand, stressStopCommand, stressConnections,
                 new DbStress.Environment(env.get("DB_INSTANCE_ID"), env.getOrDefault("PATH", ""),
                                          env.get("DB_STRESS_DOCUMENT"), env.get("DB_STRESS_STOP_DOCUMENT"),
-                                         env.get("PROJECT")));
+                                         env.get("PROJECT"), env.get("DB_HOST"), env.get("DB_STRESS_URL"),
+                                         env.get("DB_STRESS_USER"), env.get("DB_STRESS_PASSWORD")));
         URI prometheusUri = prometheus == null || prometheus.isBlank() ? null : prometheusUri(prometheus);
         if (prometheusUri == null
                 && (!alertTexts.isEmpty() || thresholdTexts.stream().anyMatch(PromThreshold::matches))) {

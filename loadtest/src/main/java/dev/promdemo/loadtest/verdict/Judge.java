@@ -38,10 +38,12 @@ public final class Judge {
     /** Lookback of 1-minute rates: a stage's points are judged from this far into it. */
     private static final Duration LEAD = Duration.ofSeconds(60);
     /**
-     * Between a fault and an alert's first firing, beyond the rule's {@code for:}: two 15 s scrapes, one 15 s
-     * evaluation and a 1-minute rate window that must fill with the fault.
+     * Between a fault and an alert's first firing, beyond the rule's {@code for:}: two 15 s scrape intervals (the
+     * fault shows in the next scrape, the rule sees it at its next evaluation). An alert whose expression reads a
+     * range ({@code rate(...[1m])}, directly or through a recording rule) also waits for that range to fill with
+     * the fault, so its bound adds the range: a sudden change shows fully in a 1-minute rate only a minute later.
      */
-    static final Duration FIRE_SLACK = Duration.ofSeconds(105);
+    static final Duration FIRE_SLACK = Duration.ofSeconds(30);
 
     private final PrometheusApi api;
     private final PrometheusApi.Rules rules;
@@ -217,11 +219,22 @@ public final class Judge {
         }
     }
 
+    /** How long after its fault an alert may take to fire: its {@code for:}, two scrapes and its range. */
+    static Duration fireWithin(PrometheusApi.Alert rule) {
+        return rule.hold().plus(FIRE_SLACK).plus(rule.window());
+    }
+
+    private static String bound(PrometheusApi.Alert rule) {
+        return "bound " + fireWithin(rule).toSeconds() + "s = for: " + rule.hold().toSeconds() + "s + 2 scrapes "
+                + FIRE_SLACK.toSeconds() + "s" + (rule.window().isZero() ? ""
+                : " + its " + rule.window().toSeconds() + "s range");
+    }
+
     private Check alert(Window w, AlertExpectation e) {
         PrometheusApi.Alert rule = rules.alerts().get(e.alert());
         Instant start = w.faultStart() != null ? w.faultStart() : w.start();
         Instant end = w.faultEnd() != null ? w.faultEnd() : w.end();
-        Duration fireWithin = rule.hold().plus(FIRE_SLACK);
+        Duration fireWithin = fireWithin(rule);
         if (w.faultStart() != null && !w.faultLaunched()) {
             return new Check(w.name(), "alert", e.alert(), e.expression(), "not judged: the fault did not start",
                              false);
@@ -258,7 +271,7 @@ public final class Judge {
                             : (stopped ? "not judged, the run was stopped: " : "undecided when its bound passed: ")
                                     + v.actual();
                     return new Check(w.name(), "alert", e.alert() + " fires and resolves", e.expression(),
-                                     actual + " (for: " + rule.hold().toSeconds() + "s)", passed && !stopped);
+                                     actual + " (" + bound(rule) + ")", passed && !stopped);
                 }
                 if (opened == null || !opened.equals(v.actual())) {
                     opened = v.actual();

@@ -13,12 +13,15 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -51,6 +54,8 @@ final class PrometheusApi {
         JsonNode data = get("rules", Map.of());
         Map<String, Alert> alerts = new LinkedHashMap<>();
         Set<String> records = new HashSet<>();
+        Map<String, String> recordQueries = new HashMap<>();
+        List<JsonNode> alerting = new ArrayList<>();
         List<String> unhealthy = new ArrayList<>();
         double interval = 15;
         for (JsonNode group : data.path("groups")) {
@@ -58,18 +63,61 @@ final class PrometheusApi {
             for (JsonNode rule : group.path("rules")) {
                 String name = rule.path("name").asText();
                 if (rule.path("type").asText().equals("alerting")) {
-                    Duration hold = Duration.ofMillis(Math.round(rule.path("duration").asDouble() * 1000));
-                    alerts.merge(name, new Alert(name, hold, rule.path("labels").path("severity").asText("")),
-                                 (a, b) -> a.hold().compareTo(b.hold()) <= 0 ? a : b);
+                    alerting.add(rule);
                 } else {
                     records.add(name);
+                    recordQueries.merge(name, rule.path("query").asText(""), (a, b) -> a + " " + b);
                 }
                 if (rule.path("health").asText().equals("err")) {
                     unhealthy.add(name + ": " + rule.path("lastError").asText());
                 }
             }
         }
+        for (JsonNode rule : alerting) {
+            String name = rule.path("name").asText();
+            Duration hold = Duration.ofMillis(Math.round(rule.path("duration").asDouble() * 1000));
+            Duration window = window(rule.path("query").asText(""), recordQueries, new HashSet<>());
+            alerts.merge(name, new Alert(name, hold, window, rule.path("labels").path("severity").asText("")),
+                         (a, b) -> a.hold().compareTo(b.hold()) <= 0 ? a : b);
+        }
         return new Rules(alerts, records, unhealthy, Duration.ofMillis(Math.round(interval * 1000)));
+    }
+
+    private static final Pattern RANGE = Pattern.compile("\\[(\\d+)(ms|s|m|h|d)(?::[^\\]]*)?\\]");
+    private static final Pattern NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
+
+    /**
+     * The longest range selector ({@code [1m]}) an expression reads, through the recording rules it names: how
+     * long a sudden change takes to show fully in its value.
+     *
+     * @param query the expression
+     * @param records the recording rules' expressions by name
+     * @param seen the recording rules already followed
+     * @return the longest range, or zero if it reads only instant values
+     */
+    static Duration window(String query, Map<String, String> records, Set<String> seen) {
+        Duration longest = Duration.ZERO;
+        Matcher range = RANGE.matcher(query);
+        while (range.find()) {
+            long n = Long.parseLong(range.group(1));
+            Duration d = switch (range.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofDays(n);
+            };
+            longest = d.compareTo(longest) > 0 ? d : longest;
+        }
+        Matcher name = NAME.matcher(query);
+        while (name.find()) {
+            String used = name.group();
+            if (records.containsKey(used) && seen.add(used)) {
+                Duration d = window(records.get(used), records, seen);
+                longest = d.compareTo(longest) > 0 ? d : longest;
+            }
+        }
+        return longest;
     }
 
     /**
@@ -176,9 +224,10 @@ final class PrometheusApi {
      *
      * @param name its name
      * @param hold its {@code for:}
+     * @param window the longest range its expression reads (through recording rules), zero if none
      * @param severity its severity label
      */
-    record Alert(String name, Duration hold, String severity) {
+    record Alert(String name, Duration hold, Duration window, String severity) {
     }
 
     /**
