@@ -100,12 +100,27 @@ data "aws_iam_policy_document" "db" {
   }
 }
 
-# api: reads the application's database password at start.
+# api: reads the application's database password at start, and receives the api-crash fault's Run Command.
 data "aws_iam_policy_document" "api" {
   statement {
     sid       = "ReadDatabaseAppPassword"
     actions   = ["ssm:GetParameter"]
     resources = [aws_ssm_parameter.this["db/app-password"].arn]
+  }
+
+  # The SSM agent receives Run Command documents through ec2messages (no resource-level permissions); who may
+  # send what to this host is the sender's SendCommand permission (the loadgen's InjectFaults).
+  statement {
+    sid = "RunCommand"
+    actions = [
+      "ec2messages:AcknowledgeMessage",
+      "ec2messages:DeleteMessage",
+      "ec2messages:FailMessage",
+      "ec2messages:GetEndpoint",
+      "ec2messages:GetMessages",
+      "ec2messages:SendReply",
+    ]
+    resources = ["*"]
   }
 }
 

@@ -50,6 +50,9 @@ const RESOURCE_STAR_OK = new Set([
   'ec2messages:SendReply', 'ec2:DescribeInstances', 'ec2:DescribeAvailabilityZones',
   'ssm:GetCommandInvocation', 'ssm:ListCommandInvocations',
 ]);
+// What the SSM agent needs to receive Run Command documents.
+const RUN_COMMAND = ['ec2messages:AcknowledgeMessage', 'ec2messages:DeleteMessage', 'ec2messages:FailMessage', 'ec2messages:GetEndpoint',
+  'ec2messages:GetMessages', 'ec2messages:SendReply'];
 const SESSION_MANAGER = ['ssm:UpdateInstanceInformation', 'ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'];
 // Parameters each role may read (below /<project>/), from docs/architecture.md. With RDS the monitor creates
 // the accounts, so it reads the master password and the three it sets, and the load generator reads the stress
@@ -454,6 +457,14 @@ async function checkIamIn(mod, problems, vars) {
     ...FAULTS.flatMap((f) => [`aws_ssm_document.fault["${f}"].arn`, `aws_ssm_document.fault_undo["${f}"].arn`])].sort();
   if (send.length !== 2 || JSON.stringify(targets) !== JSON.stringify(allowed)) problems.push(`role loadgen: ssm:SendCommand must be limited to [${allowed.join(', ')}], got [${targets.join(', ')}]`);
   for (const r of targets) if (/document\/AWS-/.test(r)) problems.push(`role loadgen: ssm:SendCommand on an AWS document (${r}) runs any command on the db host`);
+  // A host that is sent a document must be able to receive it: its role needs the agent's ec2messages actions.
+  const sentTo = new Set(statements.filter((st) => st.effect === 'Allow' && st.actions.includes('ssm:SendCommand'))
+    .flatMap((st) => st.resources).map((r) => /^aws_instance\.(\w+)/.exec(r)?.[1]).filter(Boolean));
+  for (const role of sentTo) {
+    const has = new Set((granted[role] ?? []).flatMap((st) => st.actions));
+    const missing = RUN_COMMAND.filter((a) => !has.has(a));
+    if (missing.length) problems.push(`role ${role}: is sent Run Command documents but lacks ${missing.join(', ')}: its SSM agent cannot receive them`);
+  }
   for (const role of ROLES) {
     const all = granted[role].flatMap((s) => s.actions.map((a) => [a, s.resources]));
     for (const [a, res] of all) if (a === 'ssm:CancelCommand' && res.includes('*')) problems.push(`role ${role}: ssm:CancelCommand on "*" cancels any command in the account; the stop document ends a stress`);

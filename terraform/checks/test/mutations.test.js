@@ -167,6 +167,7 @@ const MUTATIONS = [
   ["loadtest run as root", 'policy', "ssm-documents.tf", "runuser -u loadtest -- sh -c", "sh -c", /must run loadtest as the unprivileged loadtest user/],
   ["shard uploaded outside runs/", 'policy', "ssm-documents.tf", "\\\"s3://${aws_s3_bucket.this.bucket}/runs/$run/shard-$index/\\\"; then", "\\\"s3://${aws_s3_bucket.this.bucket}/$run/\\\"; then", /must upload to s3:\/\/<results bucket>\/runs\/<run id>\/shard-<index>\//],
   ['stop document kills more than the shards', 'policy', 'ssm-documents.tf', 'pkill -TERM -u loadtest -x java', 'pkill -KILL java', /aws_ssm_document\.loadtest_stop: must only SIGTERM the loadtest user's JVMs/],
+  ['API host cannot receive the api-crash fault', 'policy', 'iam.tf', '  # The SSM agent receives Run Command documents through ec2messages (no resource-level permissions); who may\n  # send what to this host is the sender\'s SendCommand permission (the loadgen\'s InjectFaults).\n  statement {\n    sid = "RunCommand"\n', '  statement {\n    sid = "NotRunCommand"\n    effect = "Deny"\n', /role api: is sent Run Command documents but lacks ec2messages:AcknowledgeMessage/],
 ];
 
 for (const [name, check, file, find, replace, expected] of MUTATIONS) {
