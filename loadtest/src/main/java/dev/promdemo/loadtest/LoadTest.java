@@ -7,10 +7,12 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Executors;
@@ -37,6 +39,7 @@ import dev.promdemo.loadtest.output.Report;
 import dev.promdemo.loadtest.plan.ConfigException;
 import dev.promdemo.loadtest.plan.Operation;
 import dev.promdemo.loadtest.plan.Outcome;
+import dev.promdemo.loadtest.plan.Shard;
 import dev.promdemo.loadtest.plan.Stage;
 import dev.promdemo.loadtest.plan.Stages;
 import dev.promdemo.loadtest.plan.Threshold;
@@ -96,6 +99,7 @@ public final class LoadTest {
      * @return the exit code ({@link ExitCode})
      */
     public int run(PrintStream err) {
+        boolean outExisted = Files.isDirectory(config.out());
         try {
             Files.createDirectories(config.out());
         } catch (IOException e) {
@@ -120,10 +124,11 @@ public final class LoadTest {
                                     + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
                 return ExitCode.UNREACHABLE;
             }
-            if (config.prometheus() != null) {
+            Shard shard = config.shard();
+            if (config.prometheus() != null && shard.first()) {
                 try {
                     judge = Judge.connect(config.prometheus(), config.promThresholds(), config.alerts(),
-                                         console::note);
+                                          shard.count(), console::note);
                 } catch (ConfigException e) {
                     err.println("loadtest: " + e.getMessage());
                     return ExitCode.CONFIG_ERROR;
@@ -138,16 +143,72 @@ public final class LoadTest {
             config.stages().forEach(s -> plan.put(s, config.thresholdsFor(s)));
             console.plan(config.target().toString(), found.highestId(), found.meanNanos(), config.seed(),
                          "http://" + config.metricsHost() + ":" + metrics.port() + "/metrics", config.out(), plan,
-                         config.maxInFlight(), config.stress().mode() + " (" + config.stress().note() + ")");
-            console.monitoringPlan(config.prometheus() == null ? null : config.prometheus().toString(),
-                                   config.stageNames(), config.promThresholds(), config.alerts(),
-                                   config.stages().stream().anyMatch(s -> s.fault() != null)
-                                           ? config.faults().describe() : null);
+                         config.maxInFlight(), shard.first() ? config.stress().mode() + " (" + config.stress().note()
+                                 + ")" : "started by shard 1");
+            if (shard.first()) {
+                console.monitoringPlan(config.prometheus() == null ? null : config.prometheus().toString(),
+                                       config.stageNames(), config.promThresholds(), config.alerts(),
+                                       config.stages().stream().anyMatch(s -> s.fault() != null)
+                                               ? config.faults().describe() : null);
+            }
+            if (shard.count() > 1) {
+                console.note("loadtest: shard " + shard + " of one test: its share of the users and rate, seed "
+                                     + config.seed() + "; " + (shard.first()
+                        ? "this shard starts CPU stress and faults and judges from Prometheus, summing every load "
+                                + "generator's counts"
+                        : "shard 1 starts CPU stress and faults and judges from Prometheus"
+                                + (config.prometheus() == null ? "" : ", so --prometheus is ignored here")));
+            }
             if (judge != null) {
                 judge.unhealthyRules().forEach(u -> console.note("warning: Prometheus fails to evaluate " + u));
             }
+            if (config.startAt() != null && !awaitStart(err)) {
+                if (!outExisted) {
+                    try {
+                        Files.deleteIfExists(config.out());
+                    } catch (IOException e) {
+                        // Not empty after all: someone else's files, left alone.
+                    }
+                }
+                return ExitCode.CONFIG_ERROR;
+            }
             return runStages(client, metrics, found, err);
         }
+    }
+
+    /**
+     * Waits until {@code --start-at}, so that shards on several hosts start their first ramp together.
+     *
+     * @param err where the error goes
+     * @return {@code false} if the time passed more than {@link RunConfig#START_LATE} ago (a configuration error)
+     */
+    private boolean awaitStart(PrintStream err) {
+        Instant at = config.startAt();
+        Duration late = Duration.between(at, Instant.now());
+        if (late.compareTo(RunConfig.START_LATE) > 0) {
+            err.println("loadtest: --start-at: start time " + at + " passed " + late.toSeconds() + " s ago, more than "
+                                + RunConfig.START_LATE.toSeconds() + " s, so this shard would start out of step with "
+                                + "the others; nothing was sent");
+            return false;
+        }
+        if (late.isNegative()) {
+            console.note(String.format(Locale.ROOT, "loadtest: waiting %.1fs until %s (--start-at)",
+                                       late.negated().toMillis() / 1000.0, at));
+        }
+        Duration slice = Duration.ofMillis(100);
+        while (!interrupted) {
+            Duration left = Duration.between(Instant.now(), at);
+            if (left.isNegative() || left.isZero()) {
+                break;
+            }
+            try {
+                Thread.sleep(left.compareTo(slice) < 0 ? left : slice);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return true;
     }
 
     private int runStages(OrderClient client, PrometheusEndpoint metrics, Workload.Discovery found, PrintStream err) {
@@ -166,17 +227,17 @@ public final class LoadTest {
         });
         try (IntervalLog hlog = new IntervalLog(hlogFile, runStart)) {
             for (int i = 0; i < config.stages().size() && !interrupted; i++) {
-                results.add(runStage(config.stages().get(i), i, found.meanNanos(), client, metrics, workload, created,
-                                     random.split(), ticker, rec -> {
-                                         Interval interval = sampler.sample(rec);
-                                         hlog.write(interval);
-                                         console.progress(interval);
-                                         if (!interval.sliver() || interval.requests() > 0) {
-                                             synchronized (points) {
-                                                 points.add(interval.point());
-                                             }
-                                         }
-                                     }));
+                StageResult result = runStage(config.stages().get(i), i, found.meanNanos(), client, metrics, workload,
+                                              created, random.split(), ticker, rec -> {
+                                                  Interval interval = sampler.sample(rec);
+                                                  hlog.write(interval);
+                                                  console.progress(interval);
+                                                  synchronized (points) {
+                                                      points.add(interval.point());
+                                                  }
+                                              });
+                hlog.writeSteady(result);
+                results.add(result);
             }
         } catch (IOException e) {
             err.println("loadtest: cannot write " + hlogFile + ": " + e.getMessage());
@@ -206,7 +267,8 @@ public final class LoadTest {
         RunResult run = new RunResult(config.stageName(), config.target().toString(), config.seed(), config.args(),
                                       client.settings(), config.gitCommit(), config.stress().mode() + " (" + config.stress().note() + ")",
                                       runStart, Instant.now(), found.highestId(), results, series,
-                                      console.lagWarnings(), verification, code, monitoring);
+                                      console.lagWarnings(), verification, code, monitoring, config.shard(),
+                                      config.startAt());
         ObjectNode summary = Report.summary(run, code == ExitCode.PASS ? "pass"
                 : code == ExitCode.INTERRUPTED ? "interrupted" : "fail");
         Report.writeJson(summary, config.out().resolve("summary.json"));
@@ -238,7 +300,9 @@ public final class LoadTest {
         }
         // Stress first: on AWS it is confirmed running (a second or two) before the stage's clock starts.
         DbStress stress = null;
-        if (stage.stress() && config.stress().enabled()) {
+        if (stage.stress() && config.stress().enabled() && !config.shard().first()) {
+            console.stageNote(stage.name(), "CPU stress is started by shard 1");
+        } else if (stage.stress() && config.stress().enabled()) {
             stress = DbStress.start(config.stress(), stage.length());
             metrics.stressActive(stress.launched());
             console.stageNote(stage.name(), stress.launched() ? "CPU stress started: " + stress.command()
@@ -252,7 +316,10 @@ public final class LoadTest {
         var ticking = ticker.scheduleAtFixedRate(() -> sample.accept(rec), interval, interval, TimeUnit.NANOSECONDS);
         FaultInjection[] fault = new FaultInjection[1];
         AtomicBoolean over = new AtomicBoolean();
-        Thread injector = stage.fault() == null ? null
+        if (stage.fault() != null && !config.shard().first()) {
+            console.stageNote(stage.name(), "the fault is injected by shard 1");
+        }
+        Thread injector = stage.fault() == null || !config.shard().first() ? null
                 : Thread.ofVirtual().name("loadtest-fault").start(() -> inject(stage, rec.startNanos(), over, fault));
         try {
             model.run(rec, random);

@@ -6,12 +6,14 @@ package dev.promdemo.loadtest;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 
 import dev.promdemo.loadtest.fault.DbStress;
 import dev.promdemo.loadtest.fault.FaultInjection;
 import dev.promdemo.loadtest.plan.AlertExpectation;
 import dev.promdemo.loadtest.plan.PromThreshold;
+import dev.promdemo.loadtest.plan.Shard;
 import dev.promdemo.loadtest.plan.Stage;
 import dev.promdemo.loadtest.plan.Threshold;
 
@@ -41,13 +43,20 @@ import dev.promdemo.loadtest.plan.Threshold;
  * @param prometheus the Prometheus whose view judges the run, or {@code null} for none
  * @param promThresholds the thresholds on what Prometheus saw, defaults merged with {@code --threshold prom:...}
  * @param alerts the alerts that must fire and resolve, defaults merged with {@code --expect-alert}
+ * @param shard which part of a test run by several generators this is ({@link Shard#WHOLE} when alone); the stages,
+ *              the seed and the in-flight limit above are already this shard's share
+ * @param startAt when the first stage starts, after preflight ({@code --start-at}), or {@code null} for at once
  */
 public record RunConfig(String stageName, List<Stage> stages, URI target, long seed, List<Threshold> thresholds,
                         Path out, String metricsHost, int metricsPort, Duration linger, Duration interval,
                         Duration requestTimeout, Duration connectTimeout, int maxInFlight, int customers, int products,
                         DbStress.Settings stress, int verify, List<String> args,
                         String gitCommit, FaultInjection.Settings faults, URI prometheus,
-                        List<PromThreshold> promThresholds, List<AlertExpectation> alerts) {
+                        List<PromThreshold> promThresholds, List<AlertExpectation> alerts, Shard shard,
+                        Instant startAt) {
+    /** How far past {@code --start-at} a shard may still start; later, it would run out of step with the others. */
+    public static final Duration START_LATE = Duration.ofSeconds(5);
+
     /**
      * The stage names of this run, for labels and threshold checks.
      *

@@ -11,6 +11,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -71,6 +73,51 @@ final class Runs {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         PrintStream print = new PrintStream(bytes, true, StandardCharsets.UTF_8);
         int code = Main.run(all, env, print, print, false, m -> { });
+        String output = bytes.toString(StandardCharsets.UTF_8);
+        System.out.println(output);
+        return new Run(code, output, out);
+    }
+
+    /**
+     * Runs shards 1..N of one test at once, as N load hosts would: each in its own thread with its own output
+     * directory ({@code shard-I} under {@code parent}), all told to start at the same instant.
+     *
+     * @param parent where the shards' directories go
+     * @param count N
+     * @param args the test's arguments, the same for every shard
+     * @return the shards' runs, shard 1 first
+     * @throws InterruptedException if interrupted while waiting for them
+     */
+    static List<Run> shards(Path parent, int count, String... args) throws InterruptedException {
+        Instant startAt = Instant.now().plusSeconds(3).truncatedTo(ChronoUnit.MILLIS);
+        List<Thread> threads = new ArrayList<>();
+        Run[] runs = new Run[count];
+        for (int i = 0; i < count; i++) {
+            int index = i;
+            List<String> all = new ArrayList<>(List.of(args));
+            all.addAll(List.of("--shard", (index + 1) + "/" + count, "--start-at", startAt.toString()));
+            threads.add(Thread.ofPlatform().name("shard-" + (index + 1)).start(
+                    () -> runs[index] = run(parent.resolve("shard-" + (index + 1)), all.toArray(String[]::new))));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        return List.of(runs);
+    }
+
+    /**
+     * Runs {@code loadtest merge --out out dirs...}.
+     *
+     * @param out the merged output directory
+     * @param args the directories, and any options
+     * @return the merge, as a run
+     */
+    static Run merge(Path out, String... args) {
+        List<String> all = new ArrayList<>(List.of("merge", "--out", out.toString()));
+        all.addAll(List.of(args));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream print = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        int code = Main.run(all, Map.of(), print, print, false, m -> { });
         String output = bytes.toString(StandardCharsets.UTF_8);
         System.out.println(output);
         return new Run(code, output, out);

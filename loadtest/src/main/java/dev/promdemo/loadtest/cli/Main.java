@@ -13,12 +13,15 @@ import java.util.function.Consumer;
 
 import dev.promdemo.loadtest.ExitCode;
 import dev.promdemo.loadtest.LoadTest;
+import dev.promdemo.loadtest.Merge;
+import dev.promdemo.loadtest.MergeConfig;
 import dev.promdemo.loadtest.RunConfig;
 import dev.promdemo.loadtest.plan.ConfigException;
 
 /**
  * {@code java -jar loadtest.jar --stage <name> [options]}: runs the stages and exits with a code that says whether
- * they passed (see {@link ExitCode} and {@code --help}).
+ * they passed (see {@link ExitCode} and {@code --help}); {@code java -jar loadtest.jar merge DIR...} joins the
+ * outputs of a sharded test's load generators into one result.
  */
 public final class Main {
     private Main() {
@@ -72,6 +75,9 @@ public final class Main {
      */
     public static int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err,
                           boolean terminal, Consumer<LoadTest> started) {
+        if (!args.isEmpty() && args.getFirst().equals("merge")) {
+            return merge(args.subList(1, args.size()), out, err, terminal);
+        }
         RunConfig config;
         try {
             config = Options.parse(args, env);
@@ -86,5 +92,20 @@ public final class Main {
         LoadTest run = new LoadTest(config, out, terminal);
         started.accept(run);
         return run.run(err);
+    }
+
+    private static int merge(List<String> args, PrintStream out, PrintStream err, boolean terminal) {
+        MergeConfig config;
+        try {
+            config = Options.parseMerge(args);
+        } catch (ConfigException e) {
+            err.println("loadtest " + e.getMessage());
+            return ExitCode.CONFIG_ERROR;
+        }
+        if (config == null) {
+            out.print(Options.MERGE_HELP);
+            return ExitCode.PASS;
+        }
+        return new Merge(config, out, terminal).run(err);
     }
 }

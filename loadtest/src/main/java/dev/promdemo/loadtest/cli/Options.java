@@ -6,14 +6,18 @@ package dev.promdemo.loadtest.cli;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.promdemo.loadtest.MergeConfig;
 import dev.promdemo.loadtest.RunConfig;
 import dev.promdemo.loadtest.fault.DbStress;
 import dev.promdemo.loadtest.fault.FaultInjection;
@@ -21,6 +25,7 @@ import dev.promdemo.loadtest.plan.AlertExpectation;
 import dev.promdemo.loadtest.plan.ConfigException;
 import dev.promdemo.loadtest.plan.Fault;
 import dev.promdemo.loadtest.plan.PromThreshold;
+import dev.promdemo.loadtest.plan.Shard;
 import dev.promdemo.loadtest.plan.Stage;
 import dev.promdemo.loadtest.plan.Stages;
 import dev.promdemo.loadtest.plan.Threshold;
@@ -113,6 +118,17 @@ final class Options {
                                       $DB_STRESS_STOP_DOCUMENT, default <project>-db-stress-stop); the local
                                       command is simply killed
 
+            Several load generators as one test (each runs the same stage(s); 'loadtest merge' joins them):
+              --shard I/N             this is shard I of N (1 <= I <= N <= 64): it runs floor(U/N) users (+1 if
+                                      I <= U mod N) for U users; with --rate R, every N-th request of the R/s
+                                      schedule from request I-1 (R/N req/s); max-in-flight split the same way (at
+                                      least 1); seed + (I-1) * 0x9E3779B97F4A7C15 (mod 2^64). Only shard 1 starts
+                                      CPU stress and faults and judges from Prometheus (summing every load
+                                      generator's counts). 1/1 is the same as no --shard
+              --start-at TIME         after preflight, wait until TIME (ISO-8601, e.g. 2026-12-06T06:30:00Z)
+                                      before the first ramp, so shards on several hosts start together; a TIME
+                                      more than 5s past when the wait begins is exit 2
+
             Outputs:
               --out DIR               output directory (default loadtest-results/<timestamp>/): summary.json,
                                       latency.hlog (HdrHistogram interval log), report.html (self-contained)
@@ -128,7 +144,31 @@ final class Options {
             Exit codes: 0 pass, 2 configuration error, 3 target unreachable at preflight,
                         99 a threshold or the verification pass failed, 130 interrupted (SIGINT or SIGTERM),
                         1 an unexpected failure of the generator itself.
+
+            usage: java -jar loadtest.jar merge [--out DIR] [--threshold EXPR]... [--no-default-thresholds] DIR...
+              joins the output directories of shards 1..N of one test (see merge --help)
             """.replace("{stages}", Stages.help().stripTrailing());
+
+    /** The text of {@code merge --help}. */
+    static final String MERGE_HELP = """
+            usage: java -jar loadtest.jar merge [--out DIR] [--threshold EXPR]... [--no-default-thresholds] DIR...
+
+            Joins the output directories (--out) of shards 1..N of one test (--shard I/N) into one result: the
+            shards' interval logs are added per interval and per operation, counts summed, and the thresholds
+            judged once on the union. Shard 1's Prometheus verdicts and every shard's verification are carried.
+            The directories must hold shards 1..N of the same stage(s) with the same --start-at, each once.
+
+              --out DIR               where summary.json, latency.hlog and report.html go (default ./merged);
+                                      not one of the shards' directories
+              --threshold EXPR        [stage/]scope:metric<value as for a run; replaces the default for the same
+                                      target (prom: thresholds are judged by shard 1 during the run, not here)
+              --no-default-thresholds drop the stages' built-in thresholds
+              --help                  this text
+
+            Exit codes: 0 pass, 2 the directories are not one test's shards 1..N (or an option is wrong),
+                        99 a threshold, a Prometheus verdict, a stress or fault, or a verification failed,
+                        130 a shard was interrupted, 1 an unexpected failure of the generator itself.
+            """;
 
     private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|us|h|m|s)");
 
@@ -177,6 +217,8 @@ final class Options {
         String faultCommand = env.get("FAULT_COMMAND");
         String prometheus = env.get("PROMETHEUS_URL");
         List<String> alertTexts = new ArrayList<>();
+        Shard shard = Shard.WHOLE;
+        Instant startAt = null;
         while (p.hasNext()) {
             String option = p.next();
             switch (option) {
@@ -216,11 +258,16 @@ final class Options {
                 case "--metrics-host" -> metricsHost = p.value(option);
                 case "--metrics-port" -> metricsPort = p.intValue(option, 0, 65535);
                 case "--linger" -> linger = duration(option, p.value(option));
+                case "--shard" -> shard = Shard.parse(p.value(option));
+                case "--start-at" -> startAt = instant(option, p.value(option));
                 default -> throw new ConfigException("unknown option '" + option + "' (see --help)");
             }
         }
         if (help) {
             return null;
+        }
+        if (startAt != null) {
+            checkStartAt(startAt, Instant.now());
         }
         if (stageName == null) {
             throw new ConfigException("--stage is required; one of " + Stages.NAMES + " (see --help)");
@@ -231,16 +278,11 @@ final class Options {
                                               + "db-outage, db-slow or api-crash");
         }
         for (Stage s : Stages.named(stageName, faults)) {
-            stages.add(override(s, users, duration, ramp, readRatio, think, rate, faultLength));
+            stages.add(shard.apply(override(s, users, duration, ramp, readRatio, think, rate, faultLength)));
         }
         URI targetUri = targetUri(target);
         List<String> stageNames = stages.stream().map(Stage::name).toList();
-        List<Threshold> thresholds = new ArrayList<>();
-        if (defaultThresholds) {
-            for (Stage s : stages) {
-                thresholds.addAll(Stages.defaultThresholds(s.name()));
-            }
-        }
+        List<Threshold> thresholds = thresholds(stageNames, defaultThresholds, thresholdTexts);
         List<PromThreshold> promThresholds = new ArrayList<>();
         List<AlertExpectation> alerts = new ArrayList<>();
         if (defaultThresholds) {
@@ -262,12 +304,7 @@ final class Options {
                 promThresholds.removeIf(d -> (t.stage() == null || t.stage().equals(d.stage()))
                         && d.query().equals(t.query()));
                 promThresholds.add(t);
-                continue;
             }
-            Threshold t = Threshold.parse(text, stageNames);
-            thresholds.removeIf(d -> d.stage() != null && (t.stage() == null || t.stage().equals(d.stage()))
-                    && d.scope().equals(t.scope()) && d.metric().equals(t.metric()));
-            thresholds.add(t);
         }
         if (out == null) {
             out = Path.of("loadtest-results", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
@@ -286,12 +323,113 @@ final class Options {
         FaultInjection.Settings faultSettings = FaultInjection.Settings.resolve(
                 faultCommand, env.get("DB_INSTANCE_ID"), env.get("API_INSTANCE_ID"), env.get("PROJECT"),
                 env.getOrDefault("PATH", ""));
-        return new RunConfig(stageName, List.copyOf(stages), targetUri, seed, List.copyOf(thresholds), out,
-                             metricsHost, metricsPort, linger, interval, timeout, connectTimeout, maxInFlight,
+        return new RunConfig(stageName, List.copyOf(stages), targetUri, shard.seed(seed), List.copyOf(thresholds), out,
+                             metricsHost, metricsPort, linger, interval, timeout, connectTimeout,
+                             Math.max(1, shard.share(maxInFlight)),
                              customers, products, stress, verify, List.copyOf(args),
                              env.get("GIT_COMMIT"), faultSettings, prometheusUri,
                              prometheusUri == null ? List.of() : List.copyOf(promThresholds),
-                             prometheusUri == null ? List.of() : List.copyOf(alerts));
+                             prometheusUri == null ? List.of() : List.copyOf(alerts), shard, startAt);
+    }
+
+    /**
+     * The thresholds of a run (or a merge): each stage's defaults unless dropped, then the given ones, each replacing
+     * a default for the same stage, scope and metric. {@code prom:} thresholds are left to the caller.
+     *
+     * @param stageNames the stages, for the defaults and to check a stage prefix
+     * @param defaults whether the defaults apply
+     * @param texts the {@code --threshold} values
+     * @return the thresholds
+     * @throws ConfigException if one is malformed or names an unknown stage
+     */
+    private static List<Threshold> thresholds(List<String> stageNames, boolean defaults, List<String> texts) {
+        List<Threshold> thresholds = new ArrayList<>();
+        if (defaults) {
+            for (String s : stageNames) {
+                thresholds.addAll(Stages.defaultThresholds(s));
+            }
+        }
+        for (String text : texts) {
+            if (PromThreshold.matches(text)) {
+                continue;
+            }
+            Threshold t = Threshold.parse(text, stageNames);
+            thresholds.removeIf(d -> d.stage() != null && (t.stage() == null || t.stage().equals(d.stage()))
+                    && d.scope().equals(t.scope()) && d.metric().equals(t.metric()));
+            thresholds.add(t);
+        }
+        return List.copyOf(thresholds);
+    }
+
+    /**
+     * Parses {@code merge}'s command line (what follows the word {@code merge}). The thresholds are parsed against
+     * the shards' stages once the directories have been read, before anything is written.
+     *
+     * @param args the arguments after {@code merge}
+     * @return what to merge, or {@code null} if {@code --help} was asked for
+     * @throws ConfigException if an option is unknown or malformed, or no directory is given
+     */
+    static MergeConfig parseMerge(List<String> args) {
+        Parser p = new Parser(new ArrayList<>(args));
+        Path out = Path.of("merged");
+        List<String> thresholdTexts = new ArrayList<>();
+        boolean defaults = true;
+        List<Path> dirs = new ArrayList<>();
+        boolean help = false;
+        while (p.hasNext()) {
+            String arg = p.next();
+            switch (arg) {
+                case "--help", "-h" -> help = true;
+                case "--out" -> out = Path.of(p.value(arg));
+                case "--threshold" -> thresholdTexts.add(p.value(arg));
+                case "--no-default-thresholds" -> defaults = false;
+                default -> {
+                    if (arg.startsWith("-")) {
+                        throw new ConfigException("merge: unknown option '" + arg + "' (see merge --help)");
+                    }
+                    dirs.add(Path.of(arg));
+                }
+            }
+        }
+        if (help) {
+            return null;
+        }
+        if (dirs.isEmpty()) {
+            throw new ConfigException("merge: name the shards' output directories (see merge --help)");
+        }
+        boolean defaultThresholds = defaults;
+        List<String> texts = List.copyOf(thresholdTexts);
+        return new MergeConfig(List.copyOf(dirs), out, stages -> thresholds(stages, defaultThresholds, texts),
+                               texts.stream().filter(PromThreshold::matches).toList(), List.copyOf(args));
+    }
+
+    private static Instant instant(String option, String text) {
+        try {
+            return OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+        } catch (DateTimeParseException e) {
+            throw new ConfigException(option + ": '" + text + "' is not an ISO-8601 time with a zone, e.g. "
+                                              + "2026-12-06T06:30:00Z");
+        }
+    }
+
+    /**
+     * Refuses a start time that has passed by more than {@link RunConfig#START_LATE} or lies more than a day ahead,
+     * both surely mistakes.
+     *
+     * @param startAt the start time
+     * @param now now
+     * @throws ConfigException if it is out of bounds
+     */
+    static void checkStartAt(Instant startAt, Instant now) {
+        Duration late = Duration.between(startAt, now);
+        if (late.compareTo(RunConfig.START_LATE) > 0) {
+            throw new ConfigException("--start-at: start time " + startAt + " passed " + late.toSeconds()
+                                              + " s ago (more than " + RunConfig.START_LATE.toSeconds()
+                                              + " s), so this shard would start out of step with the others");
+        }
+        if (late.negated().compareTo(Duration.ofDays(1)) > 0) {
+            throw new ConfigException("--start-at: start time " + startAt + " is more than a day ahead");
+        }
     }
 
     private static Stage override(Stage s, Integer users, Duration duration, Duration ramp, Double readRatio,

@@ -142,7 +142,8 @@ final class SqlStress {
                         break;
                     }
                     // The database went away (an outage, a restart): keep trying until the stage ends.
-                    LOGGER.log(Level.DEBUG, "sql stress connection " + index + ": " + e.getMessage());
+                    LOGGER.log(Level.WARNING, "sql stress connection " + index + " failed, reconnecting: "
+                            + e.getMessage());
                     close();
                     try {
                         Thread.sleep(RECONNECT_PAUSE);
@@ -160,8 +161,9 @@ final class SqlStress {
             if (s != null) {
                 try {
                     s.cancel();
-                } catch (SQLException e) {
-                    LOGGER.log(Level.DEBUG, "could not cancel sql stress statement: " + e.getMessage());
+                } catch (SQLException | RuntimeException e) {
+                    // Its connection closed meanwhile (the statement ended with an error): nothing left to cancel.
+                    LOGGER.log(Level.DEBUG, "could not cancel sql stress statement: " + e);
                 }
             }
         }

@@ -47,7 +47,7 @@ public record Interval(Stage stage, long startMillis, long endMillis, double t, 
     public Point point() {
         Histogram c = all(true);
         return new Point(stage.name(), t, users, targetUsers, rps(), errors, shed, requests, ms(c, 50), ms(c, 95),
-                         ms(c, 99), ms(all(false), 99), ms(lag, 99));
+                         ms(c, 99), ms(all(false), 99), ms(lag, 99), startMillis, endMillis, sliver);
     }
 
     private static double ms(Histogram h, double percentile) {
@@ -70,9 +70,21 @@ public record Interval(Stage stage, long startMillis, long endMillis, double t, 
      * @param p99 corrected p99, ms
      * @param observedP99 observed p99, ms
      * @param lagP99 schedule lag p99, ms
+     * @param startMillis when the interval started, Unix time in ms
+     * @param endMillis when it ended
+     * @param sliver whether it is a short remainder at the stage's end, logged but not drawn
      */
     public record Point(String stage, double t, int users, int targetUsers, double rps, long errors, long shed,
-                        long requests, double p50, double p95, double p99, double observedP99, double lagP99) {
+                        long requests, double p50, double p95, double p99, double observedP99, double lagP99,
+                        long startMillis, long endMillis, boolean sliver) {
+        /**
+         * Whether the report draws it: every interval but a sliver without requests.
+         *
+         * @return {@code true} if it is a point of the chart
+         */
+        public boolean drawn() {
+            return !sliver || requests > 0;
+        }
     }
 
     /**

@@ -7,6 +7,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
+import dev.promdemo.loadtest.plan.Shard;
+
 /**
  * What the whole run produced, for the outputs.
  *
@@ -26,9 +28,11 @@ import java.util.Map;
  * @param verification the verification pass, or {@code null}
  * @param exitCode the exit code
  * @param monitoring what Prometheus saw and the verdicts drawn from it, or {@code null} without Prometheus
+ * @param shard which part of a test run by several generators this was, or {@code null} for a merge of them
+ * @param startAt the start time the run waited for ({@code --start-at}), or {@code null}
  */
 public record RunResult(String stageName, String target, long seed, List<String> args, Map<String, Object> client,
                         String gitCommit, String stressMode, Instant started, Instant ended, long highestIdAtStart,
                         List<StageResult> stages, List<Interval.Point> points, int lagWarnings, Verification verification,
-                        int exitCode, Monitoring monitoring) {
+                        int exitCode, Monitoring monitoring, Shard shard, Instant startAt) {
 }

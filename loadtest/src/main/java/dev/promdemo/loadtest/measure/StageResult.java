@@ -146,28 +146,54 @@ public record StageResult(Stage stage, Instant started, Instant ended, double st
     public static StageResult collect(StageRecording rec, Instant started, Instant ended, long endNanos, boolean interrupted,
                                StressWindow stress, List<Threshold> thresholds, StressWindow fault) {
         Map<Operation, OpStats> ops = new EnumMap<>(Operation.class);
-        long[] allCounts = new long[Outcome.values().length];
-        long[] allSteady = new long[Outcome.values().length];
-        Histogram allObserved = new Histogram(3);
-        Histogram allCorrected = new Histogram(3);
         for (Operation op : Operation.values()) {
             long[] counts = new long[Outcome.values().length];
             long[] steady = new long[Outcome.values().length];
             for (Outcome o : Outcome.values()) {
                 counts[o.ordinal()] = rec.count(op, o);
                 steady[o.ordinal()] = rec.steadyCount(op, o);
-                allCounts[o.ordinal()] += counts[o.ordinal()];
-                allSteady[o.ordinal()] += steady[o.ordinal()];
             }
-            Histogram observed = rec.steady(op, false);
-            Histogram corrected = rec.steady(op, true);
-            allObserved.add(observed);
-            allCorrected.add(corrected);
-            ops.put(op, new OpStats(counts, steady, observed, corrected));
+            ops.put(op, new OpStats(counts, steady, rec.steady(op, false), rec.steady(op, true)));
         }
-        OpStats all = new OpStats(allCounts, allSteady, allObserved, allCorrected);
+        OpStats all = all(ops);
         long steadyFrom = rec.startNanos() + rec.stage().ramp().toNanos();
         double steadySeconds = Math.max(0, (endNanos - steadyFrom) / 1e9);
+        return new StageResult(rec.stage(), started, ended, steadySeconds, interrupted, ops, all, rec.steadyLag(),
+                               rec.baselineNanos() / 1e6, stress, judge(ops, all, thresholds), rec.dropped(), fault);
+    }
+
+    /**
+     * Every operation together: counts summed and histograms added.
+     *
+     * @param ops per operation
+     * @return the whole
+     */
+    public static OpStats all(Map<Operation, OpStats> ops) {
+        long[] allCounts = new long[Outcome.values().length];
+        long[] allSteady = new long[Outcome.values().length];
+        Histogram allObserved = new Histogram(3);
+        Histogram allCorrected = new Histogram(3);
+        for (OpStats s : ops.values()) {
+            for (int i = 0; i < allCounts.length; i++) {
+                allCounts[i] += s.counts()[i];
+                allSteady[i] += s.steadyCounts()[i];
+            }
+            allObserved.add(s.observed());
+            allCorrected.add(s.corrected());
+        }
+        return new OpStats(allCounts, allSteady, allObserved, allCorrected);
+    }
+
+    /**
+     * Judges thresholds on a stage's measurements: latency on the steady-state corrected histogram, rates on the
+     * whole stage's counts; no samples fails.
+     *
+     * @param ops per operation
+     * @param all every operation together
+     * @param thresholds the stage's thresholds
+     * @return a verdict per threshold
+     */
+    public static List<Verdict> judge(Map<Operation, OpStats> ops, OpStats all, List<Threshold> thresholds) {
         List<Verdict> verdicts = new ArrayList<>();
         for (Threshold t : thresholds) {
             OpStats s = switch (t.scope()) {
@@ -184,8 +210,7 @@ public record StageResult(Stage stage, Instant started, Instant ended, double st
             }
             verdicts.add(new Verdict(t, actual, !Double.isNaN(actual) && actual < t.limit()));
         }
-        return new StageResult(rec.stage(), started, ended, steadySeconds, interrupted, ops, all, rec.steadyLag(),
-                               rec.baselineNanos() / 1e6, stress, verdicts, rec.dropped(), fault);
+        return List.copyOf(verdicts);
     }
 
     /**

@@ -65,7 +65,7 @@ public final class Console {
         out.printf(Locale.ROOT, "loadtest: metrics on %s, results in %s%n", metricsUrl, results.toAbsolutePath());
         for (Map.Entry<Stage, List<Threshold>> e : stages.entrySet()) {
             Stage s = e.getKey();
-            String load = s.open() ? String.format(Locale.ROOT, "open model %.0f req/s (max %d in flight)", s.rate(),
+            String load = s.open() ? String.format(Locale.ROOT, "open model %.0f req/s (max %d in flight)", s.partRate(),
                                                    maxInFlight)
                     : String.format(Locale.ROOT, "%d->%d users, think %s-%s", s.fromUsers(), s.users(),
                                     fmt(s.thinkMin().toNanos() / 1e6), fmt(s.thinkMax().toNanos() / 1e6));
@@ -197,7 +197,7 @@ public final class Console {
                        s.all().requests() / seconds, s.all().errors(), s.interrupted() ? " (interrupted)" : "");
             if (s.dropped() > 0) {
                 out.printf(Locale.ROOT, "    %d requests were due but not sent before the stage ended: the target (or "
-                                   + "the generator) could not keep up with %.0f req/s%n", s.dropped(), s.stage().rate());
+                                   + "the generator) could not keep up with %.0f req/s%n", s.dropped(), s.stage().partRate());
             }
             for (Operation op : Operation.values()) {
                 printOp(op.label(), s.ops().get(op));

@@ -10,15 +10,23 @@ import java.nio.file.Path;
 import java.time.Instant;
 
 import dev.promdemo.loadtest.measure.Interval;
+import dev.promdemo.loadtest.measure.StageResult;
 import dev.promdemo.loadtest.plan.Operation;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramLogWriter;
 
 /**
  * {@code latency.hlog}: HdrHistogram's interval log, one histogram per interval, tagged
- * {@code <stage>.<read|write>.<corrected|observed>} and {@code <stage>.lag}, in microseconds.
+ * {@code <stage>.<read|write>.<corrected|observed>} and {@code <stage>.lag}, in microseconds; and after each stage
+ * its steady-state histograms (the ramp left out, as in the summary), tagged
+ * {@code <stage>.steady.<read|write>.<corrected|observed>} and {@code <stage>.steady.lag}, from the end of the ramp
+ * to the end of the stage. With both, the log alone holds everything the summary's percentiles come from, so the
+ * logs of several shards can be added into one ({@code loadtest merge}).
  */
 public final class IntervalLog implements AutoCloseable {
+    /** What follows a stage's name in the tags of its steady-state histograms. */
+    static final String STEADY = ".steady.";
+
     private final PrintStream stream;
     private final HistogramLogWriter log;
 
@@ -33,7 +41,8 @@ public final class IntervalLog implements AutoCloseable {
         stream = new PrintStream(Files.newOutputStream(file), false, "UTF-8");
         log = new HistogramLogWriter(stream);
         log.outputComment("loadtest interval log: tags <stage>.<read|write>.<corrected|observed> and "
-                                  + "<stage>.lag, values in microseconds");
+                                  + "<stage>.lag per interval, <stage>.steady.<read|write>.<corrected|observed> and "
+                                  + "<stage>.steady.lag per stage (ramp excluded), values in microseconds");
         log.outputLogFormatVersion();
         log.outputStartTime(runStart.toEpochMilli());
         log.setBaseTime(runStart.toEpochMilli());
@@ -48,17 +57,63 @@ public final class IntervalLog implements AutoCloseable {
     public synchronized void write(Interval interval) {
         String stage = interval.stage().name();
         for (Operation op : Operation.values()) {
-            write(interval.corrected().get(op), stage + "." + op.label() + ".corrected", interval);
-            write(interval.observed().get(op), stage + "." + op.label() + ".observed", interval);
+            write(interval.corrected().get(op), tag(stage, op, true), interval);
+            write(interval.observed().get(op), tag(stage, op, false), interval);
         }
         write(interval.lag(), stage + ".lag", interval);
     }
 
+    /**
+     * Appends a finished stage's steady-state histograms.
+     *
+     * @param stage the stage
+     */
+    public synchronized void writeSteady(StageResult stage) {
+        String name = stage.stage().name();
+        long from = Math.min(stage.ended().toEpochMilli(),
+                             stage.started().plus(stage.stage().ramp()).toEpochMilli());
+        long to = stage.ended().toEpochMilli();
+        for (Operation op : Operation.values()) {
+            StageResult.OpStats s = stage.ops().get(op);
+            write(s.corrected(), steadyTag(name, op, true), from, to);
+            write(s.observed(), steadyTag(name, op, false), from, to);
+        }
+        write(stage.lag(), name + STEADY + "lag", from, to);
+    }
+
+    /**
+     * The tag of an interval histogram.
+     *
+     * @param stage the stage's name
+     * @param op the operation
+     * @param corrected corrected or observed latency
+     * @return e.g. {@code normal.read.corrected}
+     */
+    static String tag(String stage, Operation op, boolean corrected) {
+        return stage + "." + op.label() + (corrected ? ".corrected" : ".observed");
+    }
+
+    /**
+     * The tag of a steady-state histogram.
+     *
+     * @param stage the stage's name
+     * @param op the operation
+     * @param corrected corrected or observed latency
+     * @return e.g. {@code normal.steady.read.corrected}
+     */
+    static String steadyTag(String stage, Operation op, boolean corrected) {
+        return tag(stage + STEADY.substring(0, STEADY.length() - 1), op, corrected);
+    }
+
     private void write(Histogram h, String tag, Interval interval) {
+        write(h, tag, interval.startMillis(), interval.endMillis());
+    }
+
+    private void write(Histogram h, String tag, long startMillis, long endMillis) {
         Histogram copy = h.copy();
         copy.setTag(tag);
-        copy.setStartTimeStamp(interval.startMillis());
-        copy.setEndTimeStamp(interval.endMillis());
+        copy.setStartTimeStamp(startMillis);
+        copy.setEndTimeStamp(endMillis);
         log.outputIntervalHistogram(copy);
     }
 

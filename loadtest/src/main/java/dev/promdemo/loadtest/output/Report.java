@@ -54,6 +54,14 @@ public final class Report {
         root.put("tool", "loadtest");
         root.put("verdict", verdict);
         root.put("exit_code", run.exitCode());
+        if (run.shard() == null) {
+            root.putNull("shard");
+        } else {
+            ObjectNode shard = root.putObject("shard");
+            shard.put("index", run.shard().index());
+            shard.put("count", run.shard().count());
+        }
+        root.put("startAt", run.startAt() == null ? null : run.startAt().toString());
         ObjectNode meta = root.putObject("run");
         meta.put("stage", run.stageName());
         meta.put("target", run.target());
@@ -101,6 +109,8 @@ public final class Report {
             }
             ArrayNode notes = mon.putArray("notes");
             m.notes().forEach(notes::add);
+            ArrayNode serverP95 = mon.putArray("server_p95");
+            m.serverP95().forEach(p -> serverP95.addArray().add(round(p[0])).add(round(p[1])));
         }
         if (run.verification() != null) {
             Verification v = run.verification();
@@ -113,6 +123,22 @@ public final class Report {
             ver.put("passed", v.passed());
             ArrayNode problems = ver.putArray("problems");
             v.problems().forEach(problems::add);
+        }
+        ArrayNode series = root.putArray("series");
+        for (Interval.Point p : run.points()) {
+            ObjectNode n = series.addObject();
+            n.put("stage", p.stage());
+            n.put("start_ms", p.startMillis());
+            n.put("end_ms", p.endMillis());
+            n.put("users", p.users());
+            n.put("target_users", p.targetUsers());
+            n.put("requests", p.requests());
+            n.put("errors", p.errors());
+            n.put("shed", p.shed());
+            n.put("p50_ms", p.p50());
+            n.put("p95_ms", p.p95());
+            n.put("p99_ms", p.p99());
+            n.put("sliver", p.sliver());
         }
         return root;
     }
@@ -133,7 +159,9 @@ public final class Report {
         n.put("name", st.name());
         n.put("model", st.open() ? "open" : "closed");
         if (st.open()) {
-            n.put("rate_per_s", st.rate());
+            n.put("rate_per_s", st.partRate());
+            // A shard sends every N-th request of one schedule at this rate (see "shard").
+            n.put("schedule_rate_per_s", st.rate());
             n.put("dropped_requests", s.dropped());
         } else {
             n.put("users_from", st.fromUsers());
@@ -143,9 +171,18 @@ public final class Report {
         n.put("ramp_s", st.ramp().toMillis() / 1000.0);
         n.put("duration_s", st.duration().toMillis() / 1000.0);
         n.put("read_ratio", st.readRatio());
+        n.put("stress", st.stress());
+        if (st.fault() != null) {
+            ObjectNode plan = n.putObject("fault_plan");
+            plan.put("name", st.fault().name());
+            plan.put("after_s", st.fault().after().toMillis() / 1000.0);
+            plan.put("length_s", st.fault().length().toMillis() / 1000.0);
+            plan.put("does", st.fault().does());
+        }
         n.put("started_at", s.started().toString());
         n.put("ended_at", s.ended().toString());
-        n.put("steady_state_s", round(s.steadySeconds()));
+        // Unrounded: the steady rates are derived from it, also when a merge reads it back.
+        n.put("steady_state_s", s.steadySeconds());
         n.put("interrupted", s.interrupted());
         double expected = st.expectedRate((long) (s.baselineMillis() * 1e6));
         n.put("expected_rate_per_s", round(expected));
@@ -221,6 +258,10 @@ public final class Report {
         steady.put("requests", s.steadyRequests());
         steady.put("rate_per_s", round(rate(s.steadyRequests(), steadySeconds)));
         steady.put("samples", s.observed().getTotalCount());
+        ObjectNode steadyOutcomes = steady.putObject("by_outcome");
+        for (Outcome o : Outcome.values()) {
+            steadyOutcomes.put(o.label(), s.steadyCounts()[o.ordinal()]);
+        }
         ObjectNode latency = steady.putObject("latency_ms");
         percentiles(latency.putObject("observed"), s.observed());
         ObjectNode corrected = latency.putObject("corrected");
@@ -265,6 +306,9 @@ public final class Report {
         data.set("summary", summary);
         ArrayNode points = data.putArray("points");
         for (Interval.Point p : run.points()) {
+            if (!p.drawn()) {
+                continue;
+            }
             ArrayNode a = points.addArray();
             a.add(p.stage()).add(round(p.t())).add(p.users()).add(p.targetUsers()).add(round(p.rps())).add(p.errors())
                     .add(p.requests()).add(p.p50()).add(p.p95()).add(p.p99()).add(p.observedP99()).add(p.lagP99())

@@ -14,6 +14,11 @@ import java.time.Duration;
  * whatever the responses do; the rate rises linearly from 0 to {@code rate} per second during the ramp (k6's
  * ramping arrival rate), then stays. Either way the ramp is left out of the steady-state statistics.
  *
+ * <p>A stage one of several generators runs ({@code --shard I/N}) has its share of the users already; in the open
+ * model {@code rate} stays the whole test's, and this generator sends every N-th request of that one schedule, from
+ * request I - 1, at the very times the schedule gives them: the shards' requests together are exactly the requests
+ * one generator would have sent, however the rate divides.
+ *
  * @param name the stage's name (the {@code stage} label)
  * @param fromUsers the users at the start of the ramp
  * @param users the users after the ramp
@@ -25,9 +30,30 @@ import java.time.Duration;
  * @param thinkMax the longest think time (uniform between the two)
  * @param stress whether CPU stress runs on the database host during the stage
  * @param fault the fault injected during the stage, or {@code null}
+ * @param part which requests of the open model's schedule this generator sends ({@link Shard#WHOLE}: all)
  */
 public record Stage(String name, int fromUsers, int users, double rate, Duration ramp, Duration duration,
-                    double readRatio, Duration thinkMin, Duration thinkMax, boolean stress, Fault fault) {
+                    double readRatio, Duration thinkMin, Duration thinkMax, boolean stress, Fault fault, Shard part) {
+    /**
+     * A stage one generator runs alone.
+     *
+     * @param name the stage's name
+     * @param fromUsers the users at the start of the ramp
+     * @param users the users after the ramp
+     * @param rate requests per second for the open model, 0 for the closed model
+     * @param ramp how long the ramp lasts
+     * @param duration how long the steady state lasts
+     * @param readRatio the share of reads
+     * @param thinkMin the shortest think time
+     * @param thinkMax the longest think time
+     * @param stress whether CPU stress runs on the database host
+     * @param fault the fault injected during the stage, or {@code null}
+     */
+    public Stage(String name, int fromUsers, int users, double rate, Duration ramp, Duration duration,
+                 double readRatio, Duration thinkMin, Duration thinkMax, boolean stress, Fault fault) {
+        this(name, fromUsers, users, rate, ramp, duration, readRatio, thinkMin, thinkMax, stress, fault, Shard.WHOLE);
+    }
+
     /**
      * A stage without a fault.
      *
@@ -66,14 +92,34 @@ public record Stage(String name, int fromUsers, int users, double rate, Duration
     }
 
     /**
-     * When request {@code k} (from 0) is due, as time since the stage started (open model). The rate rises linearly
-     * from 0 to {@link #rate} over the ramp, so k requests are due by time t &lt; ramp when k = rate t&sup2; / (2 ramp),
-     * and at the full rate after it.
+     * The rate this generator sends at (open model): its part of {@link #rate}.
      *
-     * @param k the request's index in the stage
+     * @return requests per second
+     */
+    public double partRate() {
+        return part.share(rate);
+    }
+
+    /**
+     * When this generator's request {@code k} (from 0) is due, as time since the stage started (open model): request
+     * {@code k N + I - 1} of the whole schedule for part {@code I/N} ({@link #scheduleNanos}).
+     *
+     * @param k the request's index among this generator's requests in the stage
      * @return nanoseconds from the stage's start
      */
     public long dueNanos(long k) {
+        return scheduleNanos(k * part.count() + part.index() - 1);
+    }
+
+    /**
+     * When request {@code k} (from 0) of the whole schedule is due, as time since the stage started (open model).
+     * The rate rises linearly from 0 to {@link #rate} over the ramp, so k requests are due by time t &lt; ramp when
+     * k = rate t&sup2; / (2 ramp), and at the full rate after it.
+     *
+     * @param k the request's index in the whole schedule
+     * @return nanoseconds from the stage's start
+     */
+    public long scheduleNanos(long k) {
         double perNano = rate / 1e9;
         double rampNanos = ramp.toNanos();
         double dueInRamp = perNano * rampNanos / 2;
@@ -84,12 +130,13 @@ public record Stage(String name, int fromUsers, int users, double rate, Duration
     }
 
     /**
-     * How many requests are due over the whole stage (open model).
+     * How many of this generator's requests are due over the whole stage (open model): its part of the schedule's.
      *
      * @return the count
      */
     public long dueInStage() {
-        return (long) Math.ceil(rate / 1e9 * (length().toNanos() - ramp.toNanos() / 2.0));
+        long all = (long) Math.ceil(rate / 1e9 * (length().toNanos() - ramp.toNanos() / 2.0));
+        return all / part.count() + (part.index() <= all % part.count() ? 1 : 0);
     }
 
     /**
@@ -124,7 +171,7 @@ public record Stage(String name, int fromUsers, int users, double rate, Duration
      */
     public double expectedRate(long latencyNanos) {
         if (open()) {
-            return rate;
+            return partRate();
         }
         return users * 1e9 / Math.max(1, meanThinkNanos() + latencyNanos);
     }

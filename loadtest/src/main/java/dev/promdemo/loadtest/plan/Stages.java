@@ -37,6 +37,19 @@ public final class Stages {
      * placed (201) in that stage.
      */
     public static final String ORDERS_PLACED = "sum(increase(orders_placed_total{job=\"order-api\"}[{window}]))";
+    /** Where a stage's name goes in {@link #ORDERS_ACKNOWLEDGED} and {@link #LOAD_GENERATORS}. */
+    public static final String STAGE = "{stage}";
+    /**
+     * The orders every load generator was told were placed (201) over a stage, summed over the generators
+     * Prometheus scrapes: what a sharded test compares with {@link #ORDERS_PLACED}, since each shard knows only its
+     * own. Each generator's series for a stage is created at 0 when the stage starts, so increase() extrapolates
+     * back to the stage's start as it does for the API's counter, and the same allowance covers both.
+     */
+    public static final String ORDERS_ACKNOWLEDGED = "sum(increase(loadtest_requests_total{job=\"loadgen\","
+            + "stage=\"{stage}\",operation=\"write\",outcome=\"ok\"}[{window}]))";
+    /** How many load generators Prometheus has a stage's counts from. */
+    public static final String LOAD_GENERATORS =
+            "count(count by (instance) (loadtest_requests_total{job=\"loadgen\",stage=\"{stage}\"}))";
     /** The API's own p95 latency over all routes, per interval: drawn beside the generator's. */
     public static final String SERVER_P95 =
             "histogram_quantile(0.95, sum by (le) (rate(http_server_requests_seconds_bucket{job=\"order-api\"}[1m])))";

@@ -50,6 +50,7 @@ public final class Judge {
     private final List<PromThreshold> thresholds;
     private final List<AlertExpectation> expectations;
     private final Consumer<String> progress;
+    private final int shards;
     private final List<Check> checks = new CopyOnWriteArrayList<>();
     private final List<String> notes = new CopyOnWriteArrayList<>();
     private final Map<String, Double> stageP95 = new ConcurrentHashMap<>();
@@ -58,8 +59,9 @@ public final class Judge {
     private volatile boolean stopped;
 
     private Judge(PrometheusApi api, PrometheusApi.Rules rules, List<PromThreshold> thresholds,
-                  List<AlertExpectation> expectations, Consumer<String> progress) {
+                  List<AlertExpectation> expectations, int shards, Consumer<String> progress) {
         this.api = api;
+        this.shards = shards;
         this.rules = rules;
         this.thresholds = thresholds;
         this.expectations = expectations;
@@ -72,13 +74,15 @@ public final class Judge {
      * @param prometheus Prometheus's base URL
      * @param thresholds the Prometheus thresholds of the run
      * @param expectations the alert expectations of the run
+     * @param shards how many load generators run the test ({@code --shard I/N}'s N): with more than one, the orders
+     *               acknowledged are every generator's, summed by Prometheus
      * @param progress where notes go while the run goes on
      * @return the judge
      * @throws IOException if Prometheus does not answer
      * @throws ConfigException if an alert or recording rule is unknown to it
      */
     public static Judge connect(URI prometheus, List<PromThreshold> thresholds, List<AlertExpectation> expectations,
-                                Consumer<String> progress) throws IOException {
+                                int shards, Consumer<String> progress) throws IOException {
         PrometheusApi api = new PrometheusApi(prometheus);
         PrometheusApi.Rules rules = api.rules();
         List<String> unknown = new ArrayList<>();
@@ -99,7 +103,7 @@ public final class Judge {
                                               + "; its rules API lists " + rules.alerts().size() + " alerts and "
                                               + rules.records().size() + " recording rules");
         }
-        return new Judge(api, rules, thresholds, expectations, progress);
+        return new Judge(api, rules, thresholds, expectations, shards, progress);
     }
 
     /**
@@ -208,12 +212,32 @@ public final class Judge {
                         + "orders_placed_total missing or renamed?)", false);
             }
             double placed = s.getFirst().samples().getFirst().value();
+            double acked = w.ackedOrders();
+            String whose = String.format(Locale.ROOT, "%d acknowledged to the generator", w.ackedOrders());
+            if (shards > 1) {
+                // Every shard's acknowledged orders, not only this one's: the API placed them all.
+                String ackQuery = Stages.ORDERS_ACKNOWLEDGED.replace(Stages.STAGE, w.name())
+                        .replace(PromThreshold.WINDOW, seconds + "s");
+                query = query + " vs " + ackQuery;
+                List<PrometheusApi.Series> a = api.instant(ackQuery, w.end());
+                List<PrometheusApi.Series> g = api.instant(Stages.LOAD_GENERATORS.replace(Stages.STAGE, w.name()),
+                                                           w.end());
+                long generators = g.isEmpty() ? 0 : Math.round(g.getFirst().samples().getFirst().value());
+                if (a.isEmpty() || generators < shards) {
+                    return new Check(w.name(), "orders", name, query, String.format(Locale.ROOT,
+                            "Prometheus has the counts of %d of the test's %d load generators for this stage (is "
+                                    + "every shard's metrics address scraped as job loadgen?); this one acknowledged "
+                                    + "%d", generators, shards, w.ackedOrders()), false);
+                }
+                acked = a.getFirst().samples().getFirst().value();
+                whose = String.format(Locale.ROOT, "%.0f acknowledged to the %d load generators per Prometheus (this "
+                        + "one's own: %d)", acked, generators, w.ackedOrders());
+            }
             // increase() extrapolates to the window's edges from samples 15 s apart: allow 5 % and a few orders.
-            double allowed = 5 + 0.05 * w.ackedOrders();
-            boolean ok = Math.abs(placed - w.ackedOrders()) <= allowed;
+            double allowed = 5 + 0.05 * acked;
+            boolean ok = Math.abs(placed - acked) <= allowed;
             return new Check(w.name(), "orders", name, query, String.format(Locale.ROOT,
-                    "%.0f placed per Prometheus, %d acknowledged to the generator (allowed difference %.0f)",
-                    placed, w.ackedOrders(), allowed), ok);
+                    "%.0f placed per Prometheus, %s (allowed difference %.0f)", placed, whose, allowed), ok);
         } catch (IOException e) {
             return new Check(w.name(), "orders", name, query, "Prometheus did not answer: " + e.getMessage(), false);
         }

@@ -11,12 +11,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import dev.promdemo.loadtest.ExitCode;
+import dev.promdemo.loadtest.MergeConfig;
 import dev.promdemo.loadtest.RunConfig;
 import dev.promdemo.loadtest.plan.ConfigException;
 import dev.promdemo.loadtest.plan.Stage;
@@ -25,6 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -174,6 +180,120 @@ class OptionsTest {
                    "no Prometheus, no Prometheus verdicts");
         assertThrows(ConfigException.class, () -> Options.parse(List.of("--stage", "db-slow", "--fault-command",
                                                                         "fault.sh db-slow"), ENV));
+    }
+
+    @Test
+    void aShardRunsItsShareOfEveryStageWithItsOwnSeed() {
+        List<String> args = List.of("--stage", "demo", "--users", "10", "--max-in-flight", "5", "--seed", "7");
+        RunConfig whole = Options.parse(args, ENV);
+        RunConfig[] shards = new RunConfig[3];
+        for (int i = 0; i < 3; i++) {
+            List<String> sharded = new ArrayList<>(args);
+            sharded.addAll(List.of("--shard", (i + 1) + "/3"));
+            shards[i] = Options.parse(sharded, ENV);
+        }
+        for (int s = 0; s < whole.stages().size(); s++) {
+            Stage w = whole.stages().get(s);
+            int users = 0;
+            int from = 0;
+            for (RunConfig shard : shards) {
+                Stage part = shard.stages().get(s);
+                assertEquals(w.length(), part.length(), w.name());
+                users += part.users();
+                from += part.fromUsers();
+            }
+            assertEquals(w.users(), users, w.name() + ": the shards' users add up");
+            assertEquals(w.fromUsers(), from, w.name() + ": so do the users the ramp starts from");
+        }
+        assertEquals(List.of(4, 3, 3), List.of(shards[0].stages().get(1).users(), shards[1].stages().get(1).users(),
+                                               shards[2].stages().get(1).users()));
+        assertEquals(List.of(2, 2, 1), List.of(shards[0].maxInFlight(), shards[1].maxInFlight(),
+                                               shards[2].maxInFlight()));
+        assertEquals(7, shards[0].seed());
+        assertEquals(7 + 0x9E3779B97F4A7C15L, shards[1].seed());
+        assertEquals(3, Stream.of(shards).map(RunConfig::seed).distinct().count());
+        RunConfig open = Options.parse(List.of("--stage", "normal", "--rate", "100/s", "--max-in-flight", "2",
+                                               "--shard", "3/4"), ENV);
+        assertEquals(25, open.stages().getFirst().partRate(), 1e-12);
+        assertEquals(100, open.stages().getFirst().rate(), 1e-12, "every fourth request of the whole schedule");
+        assertEquals(1, open.maxInFlight(), "at least one request in flight");
+    }
+
+    @Test
+    void shardOneOfOneIsTheUnshardedRun() {
+        List<String> args = List.of("--stage", "demo", "--faults", "--users", "11", "--seed", "5", "--out", "x");
+        RunConfig whole = Options.parse(args, ENV);
+        List<String> sharded = new ArrayList<>(args);
+        sharded.addAll(List.of("--shard", "1/1"));
+        RunConfig one = Options.parse(sharded, ENV);
+        assertEquals(whole.stages(), one.stages());
+        assertEquals(whole.seed(), one.seed());
+        assertEquals(whole.maxInFlight(), one.maxInFlight());
+        assertEquals(whole.thresholds(), one.thresholds());
+        assertEquals(whole.shard(), one.shard());
+    }
+
+    @Test
+    void startAtIsAnIsoInstantNeitherLongPastNorADayAhead() {
+        Instant soon = Instant.now().plusSeconds(30).truncatedTo(ChronoUnit.SECONDS);
+        assertEquals(soon, Options.parse(List.of("--stage", "normal", "--start-at", soon.toString()), ENV).startAt());
+        assertNull(Options.parse(List.of("--stage", "normal"), ENV).startAt());
+        // Within the slack a late shard still starts; past it, the shards would be out of step.
+        Options.checkStartAt(Instant.parse("2026-12-06T06:30:00Z"), Instant.parse("2026-12-06T06:30:04Z"));
+        ConfigException late = assertThrows(ConfigException.class, () -> Options.checkStartAt(
+                Instant.parse("2026-12-06T06:30:00Z"), Instant.parse("2026-12-06T06:30:07Z")));
+        assertTrue(late.getMessage().contains("passed 7 s ago"), late.getMessage());
+        assertThrows(ConfigException.class, () -> Options.checkStartAt(Instant.parse("2026-12-08T06:30:00Z"),
+                                                                       Instant.parse("2026-12-06T06:30:00Z")));
+        for (String bad : List.of("06:30", "2026-12-06T06:30:00", "tomorrow", "2026-13-06T06:30:00Z", "")) {
+            ConfigException e = assertThrows(ConfigException.class, () -> Options.parse(
+                    List.of("--stage", "normal", "--start-at", bad), ENV), bad);
+            assertTrue(e.getMessage().contains("'" + bad + "'"), e.getMessage());
+        }
+    }
+
+    @Test
+    void badShardOrStartAtExitsWith2AndWritesNothing(@TempDir Path dir) {
+        Path out = dir.resolve("run");
+        for (String[] bad : List.of(new String[] {"--shard", "4/3"}, new String[] {"--shard", "0/2"},
+                                    new String[] {"--shard", "1/65"}, new String[] {"--shard", "two"},
+                                    new String[] {"--start-at", "2020-01-01T00:00:00Z"},
+                                    new String[] {"--start-at", "soon"})) {
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            PrintStream sink = new PrintStream(err, true, StandardCharsets.UTF_8);
+            assertEquals(ExitCode.CONFIG_ERROR, Main.run(List.of("--stage", "normal", "--out", out.toString(),
+                                                                 bad[0], bad[1]), ENV, sink, sink, false, m -> { }));
+            assertTrue(err.toString(StandardCharsets.UTF_8).contains(bad[0]), err.toString(StandardCharsets.UTF_8));
+            assertTrue(Files.notExists(out), "nothing is written for " + String.join(" ", bad));
+        }
+    }
+
+    @Test
+    void mergeOptionsAreParsedAndBadOnesExitWith2(@TempDir Path dir) {
+        MergeConfig c = Options.parseMerge(List.of("--out", "m", "--threshold", "all:p99<1s",
+                                                   "--no-default-thresholds", "a", "b"));
+        assertEquals(List.of(Path.of("a"), Path.of("b")), c.dirs());
+        assertEquals(Path.of("m"), c.out());
+        assertEquals(List.of("all:p99<1s"), c.thresholds().apply(List.of("normal")).stream()
+                .map(Threshold::expression).toList());
+        assertEquals(List.of("normal/all:errors<5%", "normal/all:p95<100ms"),
+                     Options.parseMerge(List.of("a")).thresholds().apply(List.of("normal")).stream()
+                             .map(Threshold::expression).toList());
+        assertEquals(Path.of("merged"), Options.parseMerge(List.of("a")).out());
+        assertThrows(ConfigException.class, () -> Options.parseMerge(List.of("--frobnicate", "a")));
+        assertThrows(ConfigException.class, () -> Options.parseMerge(List.of("--out", "m")));
+        assertThrows(ConfigException.class, () -> Options.parseMerge(List.of("a", "--out")));
+        Path out = dir.resolve("merged");
+        assertEquals(ExitCode.CONFIG_ERROR, run("merge", "--out", out.toString()));
+        assertEquals(ExitCode.CONFIG_ERROR, run("merge", "--out", out.toString(), dir.resolve("nothing").toString()));
+        assertTrue(Files.notExists(out), "a merge that fails its checks writes nothing");
+        ByteArrayOutputStream help = new ByteArrayOutputStream();
+        assertEquals(ExitCode.PASS, Main.run(List.of("merge", "--help"), ENV,
+                                             new PrintStream(help, true, StandardCharsets.UTF_8), System.err, false,
+                                             m -> { }));
+        for (String option : List.of("--out", "--threshold", "--no-default-thresholds", "130")) {
+            assertTrue(help.toString(StandardCharsets.UTF_8).contains(option), "merge --help lacks " + option);
+        }
     }
 
     private static int run(String... args) {
