@@ -224,7 +224,9 @@ new_host i-0f0000000000006
 new_host i-100000000000007
 outputs "$WORK/flow.json" i-0f0000000000006 i-100000000000007
 : >"$FAKE_AWS_DIR/calls.log"
-coordinator flow --stage normal --duration 3s --lead 8s --run-id flow-1 --outputs "$WORK/flow.json" --out "$WORK/flow"
+# The stage's latency thresholds would judge a stub on a shared machine: the merge judges errors only (given to it).
+coordinator flow --stage normal --duration 3s --lead 8s --run-id flow-1 --no-default-thresholds \
+  --threshold 'all:errors<1%' --outputs "$WORK/flow.json" --out "$WORK/flow"
 expect flow 0 "run flow-1: exit 0" "two load hosts run stage normal as one test; the merge passes (exit 0)"
 sends=$(jq -c 'select(.[0] != "s3" and (index("send-command") != null)) | .[index("--parameters") + 1] | fromjson' \
   "$FAKE_AWS_DIR/calls.log" 2>/dev/null | jq -sc 'map({i: .shardIndex[0], n: .shardCount[0], s: .stage[0], r: .runId[0], t: .startAt[0], d: .durationSeconds[0]})')
@@ -255,10 +257,11 @@ else
   fail "the results on the hosts belong to: ${owners//$'\n'/ }"
 fi
 merged=$WORK/flow/merged/summary.json
-if [ -f "$merged" ] && [ -f "$WORK/flow/merged/report.html" ]; then
-  ok "one merged summary.json and report.html"
+if [ -f "$merged" ] && [ -f "$WORK/flow/merged/report.html" ] &&
+  jq -e '[.stages[].thresholds[].threshold] == ["all:errors<1%"]' "$merged" >/dev/null 2>&1; then
+  ok "one merged summary.json and report.html, judged by the thresholds given to the coordinator"
 else
-  fail "no merged summary.json and report.html in $WORK/flow/merged"
+  fail "no merged summary.json and report.html in $WORK/flow/merged, or other thresholds: $(jq -c '[.stages[]?.thresholds[]?.threshold]' "$merged" 2>&1)"
 fi
 # The merged counts are the sum of the shards' (per stage and operation: requests and errors).
 counts() {
@@ -273,6 +276,13 @@ if [ -n "$sum" ] && [ "$sum" != "[]" ] && [ "$sum" = "$(counts "$merged")" ]; th
 else
   fail "merged counts $(counts "$merged") are not the shards' sum $sum"
 fi
+
+# A threshold the whole test fails: the merge's verdict is the run's exit code.
+new_host i-150000000000012
+outputs "$WORK/threshold.json" i-150000000000012
+coordinator threshold --stage normal --duration 1s --lead 6s --threshold 'all:p50<1us' --outputs "$WORK/threshold.json" \
+  --out "$WORK/threshold"
+expect threshold 99 "FAIL all:p50<1us" "a threshold the merged test fails is the run's exit code (99)"
 
 # Stopped mid-stage (Ctrl-C; SIGTERM here, as a background job ignores SIGINT): the stop document reaches every
 # host, each shard writes and uploads its partial results, and the merge reports an interrupted run (130).
