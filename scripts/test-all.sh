@@ -9,8 +9,9 @@ cd "$ROOT"
 . "$ROOT/scripts/lib.sh"
 
 use_jdk
-# The load generator's report test renders the HTML in headless Chromium.
-[ -f loadtest/pom.xml ] && require_packages chromium
+# The load generator's report test renders the HTML in headless Chromium; its sharded-verdict tests run a real
+# Prometheus and promtool (Debian's prometheus package, which observability/test.sh needs later anyway).
+[ -f loadtest/pom.xml ] && require_packages chromium prometheus
 
 passed=0
 failed=0

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/test.sh: the local stack's own tests: its scripts are clean, its data survives stops, no fault loses an
 # acknowledged order (scripts/fault-matrix.sh), and neither does killing one of several API processes behind HAProxy
-# (scripts/check-scale-out.sh). Prints "scripts: N passed, M failed".
+# (scripts/check-scale-out.sh); and the AWS coordinator against a fake aws (scripts/test-aws-loadtest.sh). Prints
+# "scripts: N passed, M failed".
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,6 +27,18 @@ if [ "$FAILED" -gt 0 ]; then
   echo "scripts: $PASSED passed, $FAILED failed"
   exit 1
 fi
+
+# The AWS coordinator against a fake aws that runs the real Run Command document on fake hosts (no AWS).
+log=$(mktemp)
+bash "$ROOT/scripts/test-aws-loadtest.sh" 2>&1 | tee "$log" || true
+summary=$(grep -E '^aws-coordinator: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1 || true)
+if [ -z "$summary" ]; then
+  fail "scripts/test-aws-loadtest.sh printed no summary"
+else
+  PASSED=$((PASSED + $(sed -E 's/^[^:]+: ([0-9]+) passed.*/\1/' <<<"$summary")))
+  FAILED=$((FAILED + $(sed -E 's/^[^:]+: [0-9]+ passed, ([0-9]+) failed.*/\1/' <<<"$summary")))
+fi
+rm -f "$log"
 
 # The fault matrix on its own stack, left running for the persistence checks below. A state folder under /tmp on
 # purpose: that is where the embedded database used to lose its data.

@@ -100,12 +100,27 @@ data "aws_iam_policy_document" "db" {
   }
 }
 
-# api: reads the application's database password at start.
+# api: reads the application's database password at start, and receives the api-crash fault's Run Command.
 data "aws_iam_policy_document" "api" {
   statement {
     sid       = "ReadDatabaseAppPassword"
     actions   = ["ssm:GetParameter"]
     resources = [aws_ssm_parameter.this["db/app-password"].arn]
+  }
+
+  # The SSM agent receives Run Command documents through ec2messages (no resource-level permissions); who may
+  # send what to this host is the sender's SendCommand permission (the loadgen's InjectFaults).
+  statement {
+    sid = "RunCommand"
+    actions = [
+      "ec2messages:AcknowledgeMessage",
+      "ec2messages:DeleteMessage",
+      "ec2messages:FailMessage",
+      "ec2messages:GetEndpoint",
+      "ec2messages:GetMessages",
+      "ec2messages:SendReply",
+    ]
+    resources = ["*"]
   }
 }
 
@@ -213,4 +228,93 @@ resource "aws_iam_role_policy" "loadgen_faults" {
   name   = "loadgen-faults"
   role   = aws_iam_role.this["loadgen"].id
   policy = data.aws_iam_policy_document.loadgen_faults.json
+}
+
+################################################################################
+# loadgen: multi-host load tests (ssm-documents.tf, results-bucket.tf)
+################################################################################
+
+# The operator's coordinator runs <project>-loadtest-run on every load host; each uploads its shard's results.
+data "aws_iam_policy_document" "loadgen_loadtest_run" {
+  # The SSM agent receives Run Command documents through ec2messages (no resource-level permissions).
+  statement {
+    sid = "RunCommand"
+    actions = [
+      "ec2messages:AcknowledgeMessage",
+      "ec2messages:DeleteMessage",
+      "ec2messages:FailMessage",
+      "ec2messages:GetEndpoint",
+      "ec2messages:GetMessages",
+      "ec2messages:SendReply",
+    ]
+    resources = ["*"]
+  }
+
+  # Write only, and only under runs/: no reading, listing or deleting, not even of its own uploads. The CLI's
+  # multipart uploads (large files) need nothing more: their parts are authorised as s3:PutObject.
+  statement {
+    sid       = "UploadResults"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.this.arn}/runs/*"]
+  }
+}
+
+resource "aws_iam_role_policy" "loadgen_loadtest_run" {
+  name   = "loadgen-loadtest-run"
+  role   = aws_iam_role.this["loadgen"].id
+  policy = data.aws_iam_policy_document.loadgen_loadtest_run.json
+}
+
+################################################################################
+# The operator who runs a multi-host load test (scripts/aws-loadtest.sh)
+################################################################################
+
+# Attached to no one by Terraform: attach it to the IAM user or role you run the coordinator as (output
+# loadtest_operator_policy_arn). It allows exactly what the coordinator does: start the run document on the
+# load hosts (and the stop document, on Ctrl-C), follow the invocations, and download the results.
+data "aws_iam_policy_document" "loadtest_operator" {
+  # SendCommand is authorised against the instance and the document of the call: these two documents (start a
+  # shard, stop the shards) on these hosts.
+  statement {
+    sid     = "StartAndStopShards"
+    actions = ["ssm:SendCommand"]
+    resources = concat(
+      [for name in keys(local.loadgen_instances) : aws_instance.loadgen[name].arn],
+      [aws_ssm_document.loadtest_run.arn, aws_ssm_document.loadtest_stop.arn],
+    )
+  }
+
+  # IAM defines no resource type for these two (they only read invocations), so "*" is the only form AWS accepts.
+  statement {
+    sid = "FollowShards"
+    actions = [
+      "ssm:GetCommandInvocation",
+      "ssm:ListCommandInvocations",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "ListResults"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.this.arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["runs/*"]
+    }
+  }
+
+  statement {
+    sid       = "DownloadResults"
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.this.arn}/runs/*"]
+  }
+}
+
+resource "aws_iam_policy" "loadtest_operator" {
+  name_prefix = "${var.project}-loadtest-operator-"
+  description = "${var.project}: run a multi-host load test (scripts/aws-loadtest.sh) and download its results"
+  policy      = data.aws_iam_policy_document.loadtest_operator.json
 }

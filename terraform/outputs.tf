@@ -45,6 +45,37 @@ output "load_stage_command" {
   value       = "aws ssm start-session --region ${var.region} --target ${aws_instance.loadgen["${var.project}-loadgen-1"].id} --document-name AWS-StartInteractiveCommand --parameters '{\"command\":[\"loadtest --stage normal\"]}'"
 }
 
+# What scripts/aws-loadtest.sh reads to run one stage on every load host as one test.
+output "region" {
+  description = "The region everything runs in (the coordinator's AWS CLI calls go there)"
+  value       = var.region
+}
+
+output "loadgen_instance_ids" {
+  description = "Instance IDs of the load hosts in shard order: the n-th runs shard n of a multi-host load test"
+  value       = [for n in range(1, var.loadgen_instance_count + 1) : aws_instance.loadgen["${var.project}-loadgen-${n}"].id]
+}
+
+output "loadtest_run_document" {
+  description = "The Run Command document that runs one shard of a load test on a load host and uploads its results"
+  value       = aws_ssm_document.loadtest_run.name
+}
+
+output "loadtest_stop_document" {
+  description = "The Run Command document that stops the load-test shards running on a load host (they upload partial results)"
+  value       = aws_ssm_document.loadtest_stop.name
+}
+
+output "loadtest_results_bucket" {
+  description = "The S3 bucket holding each multi-host load test's shards under runs/<run id>/shard-<n>/"
+  value       = aws_s3_bucket.this.bucket
+}
+
+output "loadtest_operator_policy_arn" {
+  description = "Managed policy to attach to whoever runs scripts/aws-loadtest.sh: the run document on the load hosts, its invocations, the results under runs/"
+  value       = aws_iam_policy.loadtest_operator.arn
+}
+
 ################################################################################
 # Inventory
 ################################################################################

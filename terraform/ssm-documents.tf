@@ -178,3 +178,123 @@ resource "aws_ssm_document" "fault_undo" {
 
   tags = { Name = "${var.project}-${each.key}-undo" }
 }
+
+################################################################################
+# Run Command document for multi-host load tests (scripts/aws-loadtest.sh)
+################################################################################
+
+locals {
+  # loadtest's stages (loadtest/README.md, "Stages"); the coordinator accepts exactly these.
+  loadtest_stages = ["normal", "read-heavy", "write-heavy", "db-stress", "db-outage", "db-slow", "api-crash", "demo"]
+}
+
+# Runs one shard of a multi-host load test on a load host and uploads its output to the results bucket
+# (results-bucket.tf). Every parameter is constrained before it reaches the shell: the stage is one of
+# loadtest's, the shard and the duration are Integers (their ranges checked below), and the start time and run
+# id must match patterns without a character the shell would read. loadtest runs as the image's unprivileged
+# loadtest user with the host's runtime.env (API_URL, PROMETHEUS_URL, the db-stress and fault settings);
+# only the upload runs as root, with the instance's role, which may write under runs/ and nowhere else.
+# The command exits with loadtest's exit code (0 pass, 99 a threshold failed on this shard, 2 a configuration
+# error such as a start time already passed, ...), or 1 if the upload failed.
+resource "aws_ssm_document" "loadtest_run" {
+  name            = "${var.project}-loadtest-run"
+  document_type   = "Command"
+  document_format = "JSON"
+  target_type     = "/AWS::EC2::Instance"
+
+  content = jsonencode({
+    schemaVersion = "2.2"
+    description   = "${var.project}: runs one shard of a load test (loadtest --shard) and uploads its results to S3"
+    parameters = {
+      stage = {
+        type          = "String"
+        description   = "The loadtest stage to run"
+        allowedValues = local.loadtest_stages
+      }
+      shardIndex = {
+        type        = "Integer"
+        description = "This host's shard, 1 to shardCount"
+      }
+      shardCount = {
+        type        = "Integer"
+        description = "How many load hosts run the test together (1 to 64)"
+      }
+      startAt = {
+        type           = "String"
+        description    = "When every shard starts its load, in UTC: 2026-12-06T06:30:00Z"
+        allowedPattern = "^20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]Z$"
+      }
+      runId = {
+        type           = "String"
+        description    = "The run's id: its results go to runs/<runId>/shard-<shardIndex>/ in the bucket"
+        allowedPattern = "^[0-9A-Za-z][0-9A-Za-z_-]{0,63}$"
+      }
+      durationSeconds = {
+        type        = "Integer"
+        description = "Steady-state length of each stage in seconds (loadtest --duration), 0 for the stage's own (0 to 3600)"
+      }
+    }
+    mainSteps = [{
+      action = "aws:runShellScript"
+      name   = "runShard"
+      inputs = {
+        # Longer than the longest run the parameters allow (demo, with faults, at 3600 s for each of its parts).
+        timeoutSeconds = 43200
+        # Integer parameters are substituted as digits only; the others matched their patterns. POSIX sh.
+        runCommand = [
+          "stage={{ stage }}",
+          "index={{ shardIndex }}",
+          "count={{ shardCount }}",
+          "start={{ startAt }}",
+          "run={{ runId }}",
+          "seconds={{ durationSeconds }}",
+          "if [ $count -lt 1 ] || [ $count -gt 64 ] || [ $index -lt 1 ] || [ $index -gt $count ]; then echo \"shard $index of $count: the count must be 1 to 64 and the index 1 to the count\" >&2; exit 2; fi",
+          "if [ $seconds -lt 0 ] || [ $seconds -gt 3600 ]; then echo \"durationSeconds must be 0 to 3600, was $seconds\" >&2; exit 2; fi",
+          "home=$(getent passwd loadtest | cut -d: -f6)",
+          "if [ -z \"$home\" ]; then echo 'this host has no user loadtest: launch a loadgen image that has it' >&2; exit 2; fi",
+          "out=$home/runs/$run/shard-$index",
+          "if [ -e \"$out\" ]; then echo \"run $run already has shard $index on this host ($out)\" >&2; exit 2; fi",
+          "set -- --stage $stage --shard $index/$count --start-at $start --out \"$out\"",
+          "if [ $seconds -gt 0 ]; then set -- \"$@\" --duration $${seconds}s; fi",
+          # As the loadtest user, from its own home; console.log is opened by that user too.
+          "cd \"$home\" && runuser -u loadtest -- mkdir -p \"$out\" || exit 1",
+          "cd \"$out\" && runuser -u loadtest -- sh -c 'exec loadtest \"$@\" >console.log 2>&1' loadtest \"$@\"",
+          "code=$?",
+          "tail -n 100 console.log",
+          "echo \"loadtest exited $code; uploading $out to s3://${aws_s3_bucket.this.bucket}/runs/$run/shard-$index/\"",
+          "if ! aws s3 cp --recursive --only-show-errors --region ${var.region} \"$out\" \"s3://${aws_s3_bucket.this.bucket}/runs/$run/shard-$index/\"; then echo \"the upload to s3://${aws_s3_bucket.this.bucket}/runs/$run/shard-$index/ failed\" >&2; exit 1; fi",
+          "exit $code",
+        ]
+      }
+    }]
+  })
+
+  tags = { Name = "${var.project}-loadtest-run" }
+}
+
+# Stops the shards <project>-loadtest-run started on a host (the operator pressed Ctrl-C in the coordinator):
+# SIGTERM to the loadtest user's JVMs, so each stops its stage and stress, writes its partial results and exits
+# 130, and its run document then uploads them. Success whether or not a shard was running.
+resource "aws_ssm_document" "loadtest_stop" {
+  name            = "${var.project}-loadtest-stop"
+  document_type   = "Command"
+  document_format = "JSON"
+  target_type     = "/AWS::EC2::Instance"
+
+  content = jsonencode({
+    schemaVersion = "2.2"
+    description   = "${var.project}: stops the load-test shards ${var.project}-loadtest-run started on this host"
+    parameters    = {}
+    mainSteps = [{
+      action = "aws:runShellScript"
+      name   = "stopShards"
+      inputs = {
+        timeoutSeconds = 60
+        # pkill exits 1 when nothing matched: not an error here.
+        runCommand = ["pkill -TERM -u loadtest -x java || [ $? -eq 1 ]"]
+      }
+    }]
+  })
+
+  tags = { Name = "${var.project}-loadtest-stop" }
+}

@@ -94,6 +94,17 @@ variable "loadgen_instance_count" {
   }
 }
 
+variable "loadtest_results_retention_days" {
+  description = "Days the results of a multi-host load test (runs/<run id>/ in the results bucket) are kept before S3 deletes them"
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.loadtest_results_retention_days >= 1 && var.loadtest_results_retention_days <= 3650 && floor(var.loadtest_results_retention_days) == var.loadtest_results_retention_days
+    error_message = "The loadtest_results_retention_days must be a whole number from 1 to 3650."
+  }
+}
+
 ################################################################################
 # Database
 ################################################################################

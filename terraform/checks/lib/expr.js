@@ -18,6 +18,10 @@ class Sym {
   toString() {
     return this.text;
   }
+  // Inside jsonencode(): the expression, as text.
+  toJSON() {
+    return this.text;
+  }
 }
 
 class Unknown extends Error {}
@@ -205,7 +209,21 @@ function binary(op, a, b) {
   }
 }
 
-// scope: { vars, module (for locals and symbols), each, names (for-expression variables) }
+// The syntax tree keeps a template's literal parts as source text: undo HCL's escapes the way Terraform reads
+// them. A quoted string knows \" \\ \n \r \t \uNNNN \UNNNNNNNN, and both kinds know $${ and %%{ (a literal ${ and %{);
+// a heredoc takes backslashes literally.
+function unescapeLiteral(text, heredoc) {
+  const pattern = heredoc ? /\$\$\{|%%\{/g : /\\(["\\nrt]|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})|\$\$\{|%%\{/g;
+  return text.replace(pattern, (m, esc) => {
+    if (m === '$${') return '${';
+    if (m === '%%{') return '%{';
+    if (esc.length > 1) return String.fromCodePoint(parseInt(esc.slice(1), 16));
+    return { n: '\n', r: '\r', t: '\t' }[esc] ?? esc;
+  });
+}
+
+// scope: { vars, module (for locals and symbols), each, names (for-expression variables), heredoc (inside a
+// heredoc template) }
 async function evalNode(source, node, scope) {
   switch (node.type) {
     case 'literalValue': {
@@ -217,7 +235,10 @@ async function evalNode(source, node, scope) {
     }
     case 'template': {
       const parts = [];
-      for (const child of node.children) parts.push(await evalNode(source, child, scope));
+      for (const child of node.children) {
+        const part = await evalNode(source, child, scope);
+        parts.push(child.type === 'literalValue' && typeof part === 'string' ? unescapeLiteral(part, scope.heredoc) : part);
+      }
       if (parts.length === 1 && !(typeof parts[0] === 'string')) return parts[0];
       return parts.some((p) => p instanceof Sym) ? new Sym(parts.join('')) : parts.map((p) => (p === null ? '' : p)).join('');
     }
@@ -354,7 +375,7 @@ async function renderTemplate(text, vars, scope) {
   const source = `<<${marker}\n${text}${text.endsWith('\n') ? '' : '\n'}${marker}\n`;
   const node = await hcl.getExpressionAst('template', source);
   // The heredoc adds the final newline of the last line; templatefile() keeps the file exactly.
-  const rendered = await evalNode(source, applyStripMarkers(node), { ...scope, vars: {}, names: vars });
+  const rendered = await evalNode(source, applyStripMarkers(node), { ...scope, vars: {}, names: vars, heredoc: true });
   return text.endsWith('\n') ? rendered : rendered instanceof Sym ? new Sym(rendered.text.replace(/\n$/, '')) : rendered.replace(/\n$/, '');
 }
 
@@ -395,9 +416,11 @@ async function traverse(traversal, scope) {
   } else if (root === 'path') {
     value = { module: '.', root: '.', cwd: '.' };
   } else {
-    // A resource, data source or module: known only after apply.
+    // A resource, data source or module: known only after apply, unless the caller says what it will be
+    // (scope.known, as render-document.js does).
     const n = root === 'data' || root === 'ephemeral' ? 3 : 2;
-    value = new Sym(traversal.slice(0, n).map((t) => t.segment).join('.'));
+    const name = traversal.slice(0, n).map((t) => t.segment).join('.');
+    value = scope.known && Object.hasOwn(scope.known, name) ? scope.known[name] : new Sym(name);
     consumed = n;
   }
   for (const part of traversal.slice(consumed)) {
@@ -410,7 +433,7 @@ async function local(name, scope) {
   const mod = scope.module;
   if (!Object.hasOwn(mod.locals, name)) throw new Error(`undeclared local.${name}`);
   const cache = (scope.localCache ??= new Map());
-  if (!cache.has(name)) cache.set(name, evaluateValue(mod.locals[name], { vars: scope.vars, module: mod, localCache: cache }));
+  if (!cache.has(name)) cache.set(name, evaluateValue(mod.locals[name], { vars: scope.vars, module: mod, known: scope.known, localCache: cache }));
   return cache.get(name);
 }
 

@@ -10,6 +10,7 @@ const path = require('node:path');
 const YAML = require('yaml');
 const { Sym, Unknown, expressions, evaluate, evaluateValue, references } = require('./expr');
 const tiers = require('./policy-tiers');
+const loadtest = require('./policy-loadtest');
 
 const ROLES = ['api', 'db', 'monitor', 'loadgen'];
 const OPERATOR = '198.51.100.0/24'; // a documentation range standing in for var.operator_cidr
@@ -49,6 +50,9 @@ const RESOURCE_STAR_OK = new Set([
   'ec2messages:SendReply', 'ec2:DescribeInstances', 'ec2:DescribeAvailabilityZones',
   'ssm:GetCommandInvocation', 'ssm:ListCommandInvocations',
 ]);
+// What the SSM agent needs to receive Run Command documents.
+const RUN_COMMAND = ['ec2messages:AcknowledgeMessage', 'ec2messages:DeleteMessage', 'ec2messages:FailMessage', 'ec2messages:GetEndpoint',
+  'ec2messages:GetMessages', 'ec2messages:SendReply'];
 const SESSION_MANAGER = ['ssm:UpdateInstanceInformation', 'ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'];
 // Parameters each role may read (below /<project>/), from docs/architecture.md. With RDS the monitor creates
 // the accounts, so it reads the master password and the three it sets, and the load generator reads the stress
@@ -419,11 +423,13 @@ async function checkIamIn(mod, problems, vars) {
   for (const st of statements) {
     const where = `data.aws_iam_policy_document.${st.doc}`;
     if (st.notActions) problems.push(`${where}: not_actions grants everything else`);
+    // A Deny may be as wide as it likes (the results bucket refuses s3:* without TLS); what is allowed may not.
+    if (st.effect !== 'Allow') continue;
     for (const a of st.actions) if (String(a).includes('*')) problems.push(`${where}: wildcard action ${a}`);
     if (st.resources.includes('*')) {
       for (const a of st.actions) if (!RESOURCE_STAR_OK.has(a) && a !== 'sts:AssumeRole') problems.push(`${where}: ${a} on Resource "*"; scope it to ARNs (only actions without resource-level permissions may use "*")`);
     }
-    for (const role of st.roles) if (st.effect === 'Allow') granted[role].push(st);
+    for (const role of st.roles) granted[role].push(st);
   }
   for (const block of mod.blocks.filter((b) => b.type === 'aws_iam_role_policy_attachment' || b.type === 'aws_iam_policy_attachment')) {
     problems.push(`${block.type}.${block.name}: managed policies grant more than the roles need (AmazonSSMManagedInstanceCore reads every parameter); use the inline documents`);
@@ -451,6 +457,14 @@ async function checkIamIn(mod, problems, vars) {
     ...FAULTS.flatMap((f) => [`aws_ssm_document.fault["${f}"].arn`, `aws_ssm_document.fault_undo["${f}"].arn`])].sort();
   if (send.length !== 2 || JSON.stringify(targets) !== JSON.stringify(allowed)) problems.push(`role loadgen: ssm:SendCommand must be limited to [${allowed.join(', ')}], got [${targets.join(', ')}]`);
   for (const r of targets) if (/document\/AWS-/.test(r)) problems.push(`role loadgen: ssm:SendCommand on an AWS document (${r}) runs any command on the db host`);
+  // A host that is sent a document must be able to receive it: its role needs the agent's ec2messages actions.
+  const sentTo = new Set(statements.filter((st) => st.effect === 'Allow' && st.actions.includes('ssm:SendCommand'))
+    .flatMap((st) => st.resources).map((r) => /^aws_instance\.(\w+)/.exec(r)?.[1]).filter(Boolean));
+  for (const role of sentTo) {
+    const has = new Set((granted[role] ?? []).flatMap((st) => st.actions));
+    const missing = RUN_COMMAND.filter((a) => !has.has(a));
+    if (missing.length) problems.push(`role ${role}: is sent Run Command documents but lacks ${missing.join(', ')}: its SSM agent cannot receive them`);
+  }
   for (const role of ROLES) {
     const all = granted[role].flatMap((s) => s.actions.map((a) => [a, s.resources]));
     for (const [a, res] of all) if (a === 'ssm:CancelCommand' && res.includes('*')) problems.push(`role ${role}: ssm:CancelCommand on "*" cancels any command in the account; the stop document ends a stress`);
@@ -535,9 +549,9 @@ function checkConventions(mod, problems) {
 async function checkPolicy(mod) {
   const problems = [];
   const steps = [checkSecurityGroups, checkOperatorCidr, checkInstances, checkAmiLookup, checkSecrets, checkUserData, checkIam, checkStressDocuments, checkFaultDocuments, checkConventions,
-    tiers.checkLoadBalancer, tiers.checkDatabase, tiers.checkAutoscaling];
-  // The tiers' checks (lib/policy-tiers.js) evaluate the configuration with these.
-  const helpers = { variableValues, instancesOf, value, expectedRuntimeEnv };
+    tiers.checkLoadBalancer, tiers.checkDatabase, tiers.checkAutoscaling, loadtest.checkLoadtestRuns];
+  // The tiers' checks (lib/policy-tiers.js, lib/policy-loadtest.js) evaluate the configuration with these.
+  const helpers = { variableValues, instancesOf, value, expectedRuntimeEnv, policyStatements };
   for (const step of steps) {
     try {
       await step(mod, problems, helpers);

@@ -227,12 +227,14 @@ public final class LoadTest {
         });
         try (IntervalLog hlog = new IntervalLog(hlogFile, runStart)) {
             for (int i = 0; i < config.stages().size() && !interrupted; i++) {
+                // The ticker's last sample and the stage's final one can overlap: taking, logging and listing an
+                // interval is one step, so the log and the series hold the intervals in the same order.
                 StageResult result = runStage(config.stages().get(i), i, found.meanNanos(), client, metrics, workload,
                                               created, random.split(), ticker, rec -> {
-                                                  Interval interval = sampler.sample(rec);
-                                                  hlog.write(interval);
-                                                  console.progress(interval);
                                                   synchronized (points) {
+                                                      Interval interval = sampler.sample(rec);
+                                                      hlog.write(interval);
+                                                      console.progress(interval);
                                                       points.add(interval.point());
                                                   }
                                               });

@@ -11,6 +11,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -73,6 +74,34 @@ final class Runs {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         PrintStream print = new PrintStream(bytes, true, StandardCharsets.UTF_8);
         int code = Main.run(all, env, print, print, false, m -> { });
+        String output = bytes.toString(StandardCharsets.UTF_8);
+        System.out.println(output);
+        return new Run(code, output, out);
+    }
+
+    /**
+     * Runs as {@link #run(Path, String...)} does, and interrupts the run (as Ctrl-C does) after a while.
+     *
+     * @param out the output directory
+     * @param after when to interrupt it
+     * @param args the arguments
+     * @return the run
+     */
+    static Run interrupted(Path out, Duration after, String... args) {
+        List<String> all = new ArrayList<>(List.of("--metrics-host", "127.0.0.1", "--metrics-port", "0",
+                                                   "--linger", "0", "--interval", "1s", "--out", out.toString()));
+        all.addAll(List.of(args));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream print = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        int code = Main.run(all, Map.of("PATH", "/nonexistent"), print, print, false,
+                            run -> Thread.ofVirtual().start(() -> {
+                                try {
+                                    Thread.sleep(after);
+                                    run.interrupt();
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
+                                }
+                            }));
         String output = bytes.toString(StandardCharsets.UTF_8);
         System.out.println(output);
         return new Run(code, output, out);

@@ -9,6 +9,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -174,8 +175,21 @@ class ShardIT {
                                                                  "--start-at", Instant.now().plusSeconds(1).toString()));
             assertEquals(ExitCode.PASS, late.exitCode(), late.output());
             rejected(out, "did not start together", one.toString(), late.out().toString());
-            // The same shards, in any order, merge.
+            // The same shards, in any order, merge; the thresholds are judged once, on the union.
             assertEquals(ExitCode.PASS, Runs.merge(out, two.toString(), one.toString()).exitCode());
+            Runs.Run strict = Runs.merge(dir.resolve("strict"), one.toString(), two.toString(), "--threshold",
+                                         "all:p50<1us");
+            assertEquals(ExitCode.FAILED, strict.exitCode(), strict.output());
+            assertTrue(strict.output().contains("FAIL all:p50<1us"), strict.output());
+            assertEquals("fail", strict.summary().path("verdict").asText());
+            // A shard that was interrupted makes the whole test interrupted.
+            Path whole = shard(dir, "whole", "normal", "1/2", concat(quick, "--duration", "3s"));
+            Runs.Run cut = Runs.interrupted(dir.resolve("cut"), Duration.ofMillis(1500),
+                                            concat(quick, "--stage", "normal", "--shard", "2/2", "--duration", "3s"));
+            assertEquals(ExitCode.INTERRUPTED, cut.exitCode(), cut.output());
+            Runs.Run partial = Runs.merge(dir.resolve("partial"), whole.toString(), cut.out().toString());
+            assertEquals(ExitCode.INTERRUPTED, partial.exitCode(), partial.output());
+            assertEquals("interrupted", partial.summary().path("verdict").asText());
         }
     }
 

@@ -50,6 +50,16 @@ final class StubApi implements AutoCloseable {
         server = HttpServer.create(address, 1024);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/api/order", this::handle);
+        // The API's orders counter, as Prometheus scrapes it from the real one.
+        server.createContext("/metrics", exchange -> {
+            try (exchange) {
+                byte[] text = ("# TYPE orders_placed_total counter\norders_placed_total " + writes.get() + "\n")
+                        .getBytes(StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4");
+                exchange.sendResponseHeaders(200, text.length);
+                exchange.getResponseBody().write(text);
+            }
+        });
         server.createContext("/", exchange -> respond(exchange, 200, "ok".getBytes(StandardCharsets.UTF_8)));
         server.start();
     }

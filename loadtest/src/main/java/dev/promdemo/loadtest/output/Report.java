@@ -181,20 +181,21 @@ public final class Report {
         }
         n.put("started_at", s.started().toString());
         n.put("ended_at", s.ended().toString());
-        // Unrounded: the steady rates are derived from it, also when a merge reads it back.
-        n.put("steady_state_s", s.steadySeconds());
+        // The rates below use the length as written, so a merge that reads it back derives the same rates.
+        double steady = round(s.steadySeconds());
+        n.put("steady_state_s", steady);
         n.put("interrupted", s.interrupted());
         double expected = st.expectedRate((long) (s.baselineMillis() * 1e6));
         n.put("expected_rate_per_s", round(expected));
-        n.put("actual_steady_rate_per_s", round(rate(s.all().steadyRequests(), s.steadySeconds())));
+        n.put("actual_steady_rate_per_s", round(rate(s.all().steadyRequests(), steady)));
         n.put("completed_rate_per_s", round(rate(s.all().requests(),
                                                   (s.ended().toEpochMilli() - s.started().toEpochMilli()) / 1000.0)));
         n.put("correction_baseline_ms", round(s.baselineMillis()));
         ObjectNode ops = n.putObject("operations");
         for (Map.Entry<Operation, StageResult.OpStats> e : s.ops().entrySet()) {
-            ops.set(e.getKey().label(), op(e.getValue(), s.steadySeconds()));
+            ops.set(e.getKey().label(), op(e.getValue(), steady));
         }
-        ops.set("all", op(s.all(), s.steadySeconds()));
+        ops.set("all", op(s.all(), steady));
         ObjectNode lag = n.putObject("schedule_lag_ms");
         percentiles(lag, s.lag());
         n.put("generator_saturated", s.lag().getTotalCount() > 0

@@ -42,10 +42,12 @@ public final class Stages {
     /**
      * The orders every load generator was told were placed (201) over a stage, summed over the generators
      * Prometheus scrapes: what a sharded test compares with {@link #ORDERS_PLACED}, since each shard knows only its
-     * own. Each generator's series for a stage is created at 0 when the stage starts, so increase() extrapolates
-     * back to the stage's start as it does for the API's counter, and the same allowance covers both.
+     * own. Each generator's series for a stage starts at 0 with the stage and counts only that stage, so its last
+     * value, read once a scrape after the stage's end has happened, is that generator's exact count; increase()
+     * would lose the part before the series' first scrape (12 % of a 12 s stage in a test with a real Prometheus).
+     * {window} runs from the stage's start to when it is read.
      */
-    public static final String ORDERS_ACKNOWLEDGED = "sum(increase(loadtest_requests_total{job=\"loadgen\","
+    public static final String ORDERS_ACKNOWLEDGED = "sum(last_over_time(loadtest_requests_total{job=\"loadgen\","
             + "stage=\"{stage}\",operation=\"write\",outcome=\"ok\"}[{window}]))";
     /** How many load generators Prometheus has a stage's counts from. */
     public static final String LOAD_GENERATORS =

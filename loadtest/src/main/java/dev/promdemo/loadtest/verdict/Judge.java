@@ -152,7 +152,9 @@ public final class Judge {
         if (!sleepUntil(w.end().plus(settle()))) {
             return;
         }
-        long seconds = Math.max(1, Duration.between(w.start(), w.end()).toSeconds());
+        // Rounded, not truncated: a stage of 11.96 s (the open model's last request is due just before its end) is a
+        // 12 s window, not 11 s, which would leave a twelfth of its orders out.
+        long seconds = Math.max(1, Math.round(Duration.between(w.start(), w.end()).toMillis() / 1000.0));
         for (PromThreshold t : thresholds) {
             if (t.appliesTo(w.name())) {
                 checks.add(threshold(w, t, seconds));
@@ -216,10 +218,12 @@ public final class Judge {
             String whose = String.format(Locale.ROOT, "%d acknowledged to the generator", w.ackedOrders());
             if (shards > 1) {
                 // Every shard's acknowledged orders, not only this one's: the API placed them all.
+                // Read once every generator's last count of the stage has been scraped (judge() waited for it).
+                Instant read = w.end().plus(settle());
                 String ackQuery = Stages.ORDERS_ACKNOWLEDGED.replace(Stages.STAGE, w.name())
-                        .replace(PromThreshold.WINDOW, seconds + "s");
+                        .replace(PromThreshold.WINDOW, Duration.between(w.start(), read).toSeconds() + "s");
                 query = query + " vs " + ackQuery;
-                List<PrometheusApi.Series> a = api.instant(ackQuery, w.end());
+                List<PrometheusApi.Series> a = api.instant(ackQuery, read);
                 List<PrometheusApi.Series> g = api.instant(Stages.LOAD_GENERATORS.replace(Stages.STAGE, w.name()),
                                                            w.end());
                 long generators = g.isEmpty() ? 0 : Math.round(g.getFirst().samples().getFirst().value());
@@ -233,7 +237,7 @@ public final class Judge {
                 whose = String.format(Locale.ROOT, "%.0f acknowledged to the %d load generators per Prometheus (this "
                         + "one's own: %d)", acked, generators, w.ackedOrders());
             }
-            // increase() extrapolates to the window's edges from samples 15 s apart: allow 5 % and a few orders.
+            // The API's increase() extrapolates to the window's edges from samples 15 s apart: allow 5 % and a few.
             double allowed = 5 + 0.05 * acked;
             boolean ok = Math.abs(placed - acked) <= allowed;
             return new Check(w.name(), "orders", name, query, String.format(Locale.ROOT,
