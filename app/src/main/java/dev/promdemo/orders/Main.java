@@ -95,15 +95,16 @@ public final class Main {
      */
     public static Application start(Config config) {
         Config db = config.get("db");
-        // The metrics observer first: it sets up the registry that the meters below and DbClient register in.
+        // The pools first: they open their connections in the background (a TLS handshake each) while the rest
+        // starts, which keeps the first database connection off the path to ready.
+        ConnectionPool pool = ConnectionPool.create(db);
+        ConnectionPool writePool = ConnectionPool.createForWrites(db);
+        // Then the metrics observer: it sets up the registry that the meters below and DbClient register in.
         MetricsObserver metricsObserver = MetricsObserver.create(
                 config.get("server.features.observe.observers.metrics"));
         MeterRegistry registry = Services.get(MeterRegistry.class);
         ProcessMetrics.register(registry);
-
-        ConnectionPool pool = ConnectionPool.create(db);
         pool.registerMetrics(registry);
-        ConnectionPool writePool = ConnectionPool.createForWrites(db);
         writePool.registerMetrics(registry);
         QueryMetrics queryMetrics = new QueryMetrics(registry, List.of(OrderRepository.SELECT_ORDER,
                                                                        OrderRepository.INSERT_ORDER,

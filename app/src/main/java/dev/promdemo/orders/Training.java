@@ -28,8 +28,9 @@ import io.helidon.config.ConfigSources;
  *
  * <p>It starts the whole API as {@code serve} would, but on loopback and on ports the system picks, so it can run
  * beside a running API; sends it every kind of request a real run sees (reads of orders that exist and do not, bad
- * ids and bodies, an order for a customer that does not exist, which the database refuses so nothing is written,
- * metrics, health and the OpenAPI document) for a few seconds; then stops it and exits. The JVM writes the cache as
+ * ids and bodies, metrics, health and the OpenAPI document) for a few seconds; then stops it and exits. It sends no
+ * order the database would see: even one the database refuses (an unknown customer) uses up an order id, and a gap
+ * in the ids is a 404 for a load generator reading ids below the highest. The JVM writes the cache as
  * it exits: the classes loaded and linked, and the profiles of the methods run. A later
  * {@code java -XX:AOTCache=order-api.aot -jar order-api.jar} starts from them.
  *
@@ -38,7 +39,6 @@ import io.helidon.config.ConfigSources;
  */
 final class Training {
     private static final int PARALLEL = 16;
-    private static final long UNKNOWN_CUSTOMER = 2_000_000_000L;
 
     private Training() {
     }
@@ -100,9 +100,6 @@ final class Training {
         requests.add(get(api.resolve("/api/order/999999999")));
         requests.add(get(api.resolve("/api/order/abc")));
         requests.add(get(api.resolve("/api/nothing")));
-        requests.add(post(api.resolve("/api/order"), "{\"customer_id\": " + UNKNOWN_CUSTOMER
-                + ", \"items\": [{\"product_id\": 1, \"quantity\": 2, \"unit_price\": 9.99},"
-                + " {\"product_id\": 2, \"quantity\": 1, \"unit_price\": 0.50}]}"));
         requests.add(post(api.resolve("/api/order"), "{\"customer_id\": 1, \"items\": []}"));
         requests.add(post(api.resolve("/api/order"), "{not json"));
         for (String path : List.of("/metrics", "/health/ready", "/health/live", "/openapi")) {
