@@ -57,9 +57,10 @@ final class PrometheusApi {
         Map<String, String> recordQueries = new HashMap<>();
         List<JsonNode> alerting = new ArrayList<>();
         List<String> unhealthy = new ArrayList<>();
-        double interval = 15;
+        // The slowest group's interval: every rule has been evaluated once within it.
+        double interval = 0;
         for (JsonNode group : data.path("groups")) {
-            interval = group.path("interval").asDouble(interval);
+            interval = Math.max(interval, group.path("interval").asDouble(15));
             for (JsonNode rule : group.path("rules")) {
                 String name = rule.path("name").asText();
                 if (rule.path("type").asText().equals("alerting")) {
@@ -80,15 +81,19 @@ final class PrometheusApi {
             alerts.merge(name, new Alert(name, hold, window, rule.path("labels").path("severity").asText("")),
                          (a, b) -> a.hold().compareTo(b.hold()) <= 0 ? a : b);
         }
-        return new Rules(alerts, records, unhealthy, Duration.ofMillis(Math.round(interval * 1000)));
+        Duration evaluation = Duration.ofMillis(Math.round((interval > 0 ? interval : 15) * 1000));
+        return new Rules(alerts, records, unhealthy, evaluation);
     }
 
     private static final Pattern RANGE = Pattern.compile("\\[(\\d+)(ms|s|m|h|d)(?::[^\\]]*)?\\]");
     private static final Pattern NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
+    /** {@code irate} and {@code idelta} of a selector: they read its last two samples, whatever their range. */
+    private static final Pattern LAST_TWO = Pattern.compile("\\b(?:irate|idelta)\\s*\\(\\s*[^()\\[]*\\[[^\\]]*\\]\\s*\\)");
 
     /**
      * The longest range selector ({@code [1m]}) an expression reads, through the recording rules it names: how
-     * long a sudden change takes to show fully in its value.
+     * long a sudden change takes to show fully in its value. The range of {@code irate} and {@code idelta} does not
+     * count: they read the last two samples, so a change shows within a scrape.
      *
      * @param query the expression
      * @param records the recording rules' expressions by name
@@ -97,7 +102,7 @@ final class PrometheusApi {
      */
     static Duration window(String query, Map<String, String> records, Set<String> seen) {
         Duration longest = Duration.ZERO;
-        Matcher range = RANGE.matcher(query);
+        Matcher range = RANGE.matcher(LAST_TWO.matcher(query).replaceAll("0"));
         while (range.find()) {
             long n = Long.parseLong(range.group(1));
             Duration d = switch (range.group(2)) {

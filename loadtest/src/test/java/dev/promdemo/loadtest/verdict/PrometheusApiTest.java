@@ -34,6 +34,9 @@ class PrometheusApiTest {
     void theLongestRangeCounts() {
         assertEquals(Duration.ofSeconds(90), window("changes(process_start_time_seconds[90s]) > 0 or rate(x[1m]) > 0"));
         assertEquals(Duration.ofMinutes(5), window("max_over_time(rate(x[1m])[5m:30s]) > 1"));
+        assertEquals(Duration.ZERO, window("1 - avg(irate(node_cpu_seconds_total{mode=~\"idle|iowait\"}[1m])) > 0.95"),
+                     "irate reads the last two samples, whatever its range");
+        assertEquals(Duration.ofMinutes(2), window("idelta(x[5m]) > 0 or rate(y[2m]) > 1"));
     }
 
     @Test
