@@ -60,8 +60,8 @@ API_JAR=$ROOT/app/target/order-api.jar
 # start after it.
 API_AOT=$ROOT/app/target/order-api.aot
 # The API's JVM, as on AWS (packer/files/rootfs/api/etc/prometheus-demo/order-api.env): a 64 MB heap (about five
-# times what stays live) with the serial collector, and glibc's freed memory handed back every 2 s. Measured: at most
-# about 180 MB resident under wrk -c64, against about 250 MB with G1 and 128 MB (docs/benchmarks.md, "Memory").
+# times what stays live) with the serial collector, and glibc's freed memory handed back every 2 s. Measured: about
+# 180 MB resident under wrk -c64 (once 230), against 245 to 304 MB with G1 and 128 MB (docs/benchmarks.md, "Memory").
 API_JVM=(-XX:+UseSerialGC -Xmx64m -XX:TrimNativeHeapInterval=2000 -XX:+ExitOnOutOfMemoryError)
 DB_JAR=$ROOT/db/embedded/target/embedded-db.jar
 LOADTEST_JAR=$ROOT/loadtest/target/loadtest.jar
@@ -279,7 +279,8 @@ api_env() {
 
 # A training run for the AOT cache when the jar is newer than the cache (app/README.md, "Start-up"): the API on its
 # own loopback ports against this stack's database for 5 s, then the JVM writes the cache as it exits. The same JVM
-# options as the API's, so the cache fits it. A failed training costs only start-up time: the API starts without a cache.
+# options as the API's, so the cache fits it. A failed training costs only start-up time: the API starts without a
+# cache.
 # With several API processes it trains on $NET.10, an address none of them uses.
 train_api() {
   [ -f "$API_AOT" ] && [ "$API_AOT" -nt "$API_JAR" ] && return 0
