@@ -25,7 +25,8 @@ install -m 0644 "$API_LIBS_DIR"/*.jar "$API_HOME/libs/"
 
 # The JDK's AOT cache (app/README.md, "Start-up"): a training run of the API on the image's own runtime and jars,
 # without a database (its store requests end in 503), written as the JVM exits, with the unit's collector and heap.
-# The unit starts with -XX:AOTCache= (order-api.env); a cache the JVM cannot use only costs start-up time, with a warning in the journal.
+# The unit starts with -XX:AOTCache= (order-api.env); a cache the JVM cannot use only costs start-up time, with a
+# warning in the journal.
 JAVA_RUNTIME_DIR=${JAVA_RUNTIME_DIR:-/opt/prometheus-demo/java}
 log "training the API's AOT cache into $API_HOME/order-api.aot"
 rm -f "$API_HOME/order-api.aot"

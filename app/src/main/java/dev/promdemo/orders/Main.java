@@ -95,8 +95,8 @@ public final class Main {
      */
     public static Application start(Config config) {
         Config db = config.get("db");
-        // The pools first: they open their connections in the background (a TLS handshake each) while the rest
-        // starts, which keeps the first database connection off the path to ready.
+        // The pools first: they open their connections in the background (a TLS handshake each), so the first one
+        // overlaps the rest of start-up.
         ConnectionPool pool = ConnectionPool.create(db);
         ConnectionPool writePool = ConnectionPool.createForWrites(db);
         // Then the metrics observer: it sets up the registry that the meters below and DbClient register in.
