@@ -82,6 +82,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 // Where the local stack and the fault tests find the server process itself (not this JVM).
                 config.addArg("--pid-file=" + serverPidFile(options.dataDir()));
                 stopStaleServer(serverPidFile(options.dataDir()));
+                // An ECDSA certificate, kept with the data, unless the caller gives the server one of its own.
+                if (options.extraArgs().stream().noneMatch(arg -> arg.startsWith("--ssl-cert"))) {
+                    ServerCertificate.keptIn(tlsDir(options.dataDir()))
+                            .ifPresent(certificate -> certificate.serverArgs().forEach(config::addArg));
+                }
             }
             config.addArg("--bind-address=" + options.host());
             // Accounts match by address, as on the AWS host; no DNS look-ups on connect.
@@ -137,6 +142,16 @@ public final class EmbeddedDatabase implements AutoCloseable {
      */
     public static Path serverPidFile(Path dataDir) {
         return dataDir.resolveSibling(dataDir.getFileName() + "-tmp").resolve("mariadbd.pid");
+    }
+
+    /**
+     * Where a server with a kept data directory keeps its TLS key and certificate: {@code <data-dir>-tls/}.
+     *
+     * @param dataDir the server's data directory
+     * @return the directory of {@code server-cert.pem} and {@code server-key.pem}
+     */
+    public static Path tlsDir(Path dataDir) {
+        return dataDir.resolveSibling(dataDir.getFileName() + "-tls");
     }
 
     private static boolean isUnderTempDir(Path dir) {

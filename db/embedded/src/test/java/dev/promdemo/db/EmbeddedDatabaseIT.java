@@ -3,8 +3,13 @@
  */
 package dev.promdemo.db;
 
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.interfaces.ECPublicKey;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -17,13 +22,16 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A kept data directory keeps its rows across a stop and start, and across a server killed with SIGKILL.
+ * A kept data directory keeps its rows across a stop and start, and across a server killed with SIGKILL, and the
+ * server's ECDSA certificate across servers.
  */
 class EmbeddedDatabaseIT {
     // Outside java.io.tmpdir on purpose: start() refuses a kept data directory there (see below).
@@ -56,6 +64,29 @@ class EmbeddedDatabaseIT {
     }
 
     @Test
+    void aKeptDataDirectoryServesTlsWithItsOwnEcdsaCertificate() throws Exception {
+        EmbeddedDatabase.Options options = options(state.resolve("db"));
+        Path certificate = EmbeddedDatabase.tlsDir(options.dataDir()).resolve("server-cert.pem");
+        Path key = EmbeddedDatabase.tlsDir(options.dataDir()).resolve("server-key.pem");
+        byte[] first;
+        try (EmbeddedDatabase db = EmbeddedDatabase.start(options)) {
+            assertEquals(List.of(certificate.toString(), "TLS"), tls(db));
+            first = Files.readAllBytes(certificate);
+        }
+        X509Certificate x509;
+        try (InputStream in = Files.newInputStream(certificate)) {
+            x509 = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+        }
+        ECPublicKey publicKey = assertInstanceOf(ECPublicKey.class, x509.getPublicKey());
+        assertEquals(256, publicKey.getParams().getOrder().bitLength(), "P-256");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(key)));
+        try (EmbeddedDatabase db = EmbeddedDatabase.start(options)) {
+            assertEquals(List.of(certificate.toString(), "TLS"), tls(db));
+            assertArrayEquals(first, Files.readAllBytes(certificate), "the kept certificate, not a new one");
+        }
+    }
+
+    @Test
     void aKeptDataDirectoryUnderTheTempDirIsRefused() {
         Path underTmp = Path.of(System.getProperty("java.io.tmpdir"), "embedded-db-it", "db");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -82,6 +113,18 @@ class EmbeddedDatabaseIT {
              ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM t")) {
             rs.next();
             return rs.getLong(1);
+        }
+    }
+
+    /** The server's certificate file, and "TLS" when a connection that requires TLS got a cipher. */
+    private static List<String> tls(EmbeddedDatabase db) throws SQLException {
+        try (Connection c = DriverManager.getConnection(db.jdbcUrl() + "?sslMode=REQUIRED", "orders", "orders-it");
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT @@ssl_cert, (SELECT VARIABLE_VALUE FROM information_schema"
+                                           + ".SESSION_STATUS WHERE VARIABLE_NAME = 'SSL_CIPHER')")) {
+            rs.next();
+            String cipher = rs.getString(2);
+            return List.of(String.valueOf(rs.getString(1)), cipher != null && !cipher.isEmpty() ? "TLS" : "no TLS");
         }
     }
 
