@@ -61,7 +61,8 @@ API_JAR=$ROOT/app/target/order-api.jar
 API_AOT=$ROOT/app/target/order-api.aot
 # The API's JVM, as on AWS (packer/files/rootfs/api/etc/prometheus-demo/order-api.env): a 64 MB heap (about five
 # times what stays live) with the serial collector, and glibc's freed memory handed back every 2 s. Measured: about
-# 180 MB resident under wrk -c64 (once 230), against 245 to 304 MB with G1 and 128 MB (docs/benchmarks.md, "Memory").
+# 190 MB resident under wrk -c64 (once 229; docs/benchmarks.md, "Order API with wrk"), against 245 to 304 MB with G1
+# and 128 MB (docs/benchmarks/2026-12-06-reference-at-1300.md).
 API_JVM=(-XX:+UseSerialGC -Xmx64m -XX:TrimNativeHeapInterval=2000 -XX:+ExitOnOutOfMemoryError)
 DB_JAR=$ROOT/db/embedded/target/embedded-db.jar
 LOADTEST_JAR=$ROOT/loadtest/target/loadtest.jar
