@@ -219,9 +219,14 @@ run_case() {
     db-kill)
       pid=$(server_pid)
       kill -KILL "$pid"
-      # The supervisor starts it again; status must say so meanwhile.
-      sleep 0.5
-      "$STACK" status | grep '^db:' >"$out/status-after-kill.txt" || true
+      # The supervisor starts it again, within a second; status must say so meanwhile. Sample it from the kill
+      # until it says so or a new server runs, and keep the last sample.
+      for _ in $(seq 100); do
+        "$STACK" status | grep '^db:' >"$out/status-after-kill.txt" || true
+        grep -q "server down, being restarted" "$out/status-after-kill.txt" && break
+        [ "$(server_pid 2>/dev/null)" != "$pid" ] && break
+        sleep 0.05
+      done
       for _ in $(seq 600); do
         [ "$(server_pid 2>/dev/null)" != "$pid" ] && break
         sleep 0.1

@@ -761,9 +761,12 @@ cmd_status() {
     if [ "$name" = db ] && running db; then
       # The wrapper (db.pid) supervises the server process itself, which is what a fault kills or freezes.
       local server
+      local state=""
       server=$(cat "$DB_SERVER_PIDFILE" 2>/dev/null || true)
-      if [ -n "$server" ] && kill -0 "$server" 2>/dev/null; then
-        if [ "$(ps -o state= -p "$server" | tr -d ' ')" = T ]; then
+      # A killed server stays a zombie (state Z) until its wrapper reaps it: down all the same.
+      [ -z "$server" ] || state=$(ps -o state= -p "$server" 2>/dev/null | tr -d ' ' || true)
+      if [ -n "$state" ] && [ "$state" != Z ]; then
+        if [ "$state" = T ]; then
           echo "db: frozen (server mariadbd pid $server is stopped by a signal; wrapper pid $(cat "$pidfile"))"
         else
           echo "db: running (server mariadbd pid $server; wrapper pid $(cat "$pidfile"))"
